@@ -1,0 +1,52 @@
+# Emporium. `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+INI ?= development.ini
+PORT ?= 6543
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,test,lint]"
+	touch $@
+
+.PHONY: install
+install: $(INSTALLED) ## Create the virtualenv and install Emporium with its tools
+
+var:
+	mkdir -p var
+
+.PHONY: migrate
+migrate: install var ## Bring the database schema to head
+	$(BIN)/emporium migrate $(INI)
+
+.PHONY: run
+run: migrate ## Migrate, seed a demo catalog when empty, serve on 127.0.0.1:6543
+	$(BIN)/emporium seed $(INI) --products 2000 --if-empty
+	$(BIN)/pserve $(INI)
+
+.PHONY: test
+test: install ## Run the whole test suite
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: install ## ruff check and ruff format --check
+	$(BIN)/ruff check platform plugins admin tests bench migrations
+	$(BIN)/ruff format --check platform plugins admin tests bench migrations
+
+.PHONY: format
+format: install ## Format the code with ruff
+	$(BIN)/ruff check --fix platform plugins admin tests bench migrations
+	$(BIN)/ruff format platform plugins admin tests bench migrations
+
+.PHONY: clean
+clean: ## Remove the virtualenv and the local database
+	rm -rf $(VENV) var .pytest_cache

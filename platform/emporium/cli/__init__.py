@@ -1,0 +1,17 @@
+"""The ``emporium`` command: ``emporium <command> <ini> [options]``."""
+
+from __future__ import annotations
+
+import click
+
+from emporium.cli.commands import migrate, revision, seed
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Emporium's operator commands. Each takes the .ini file to use."""
+
+
+main.add_command(migrate)
+main.add_command(revision)
+main.add_command(seed)

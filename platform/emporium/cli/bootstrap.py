@@ -1,0 +1,53 @@
+"""Loading the application's configuration from an ``.ini`` for a command."""
+
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass
+
+import click
+import plaster
+from pyramid.config import Configurator
+
+from emporium.config import configure
+from emporium.errors import ConfigurationError
+
+
+@dataclass
+class Environment:
+    config_uri: str
+    config: Configurator
+    script_location: str
+
+    @property
+    def registry(self):
+        return self.config.registry
+
+    @property
+    def engine(self):
+        return self.registry["db.engine"]
+
+
+def load(config_uri: str) -> Environment:
+    if not os.path.isfile(config_uri.split("#", 1)[0]):
+        raise click.BadParameter(f"no such file: {config_uri}", param_hint="INI")
+    loader = plaster.get_loader(config_uri, protocols=["wsgi"])
+    loader.setup_logging()
+    settings = dict(loader.get_settings("app:main"))
+    here = os.path.dirname(os.path.abspath(config_uri.split("#", 1)[0]))
+    settings.setdefault("here", here)
+    try:
+        config = configure(settings)
+        config.commit()
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
+    return Environment(config_uri, config, _script_location(config_uri, here))
+
+
+def _script_location(config_uri: str, here: str) -> str:
+    parser = configparser.ConfigParser(defaults={"here": here})
+    parser.read(config_uri.split("#", 1)[0])
+    if parser.has_option("alembic", "script_location"):
+        return parser.get("alembic", "script_location")
+    return os.path.join(here, "migrations")

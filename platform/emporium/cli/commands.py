@@ -1,0 +1,91 @@
+"""Database commands: migrate, revision, seed."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from alembic import command
+from sqlalchemy.orm import Session
+
+from emporium import migrations
+from emporium.cli.bootstrap import load
+from emporium.seeding import get_seeders
+
+ini_argument = click.argument("ini", metavar="INI", type=click.Path(dir_okay=False))
+
+
+@click.command()
+@ini_argument
+@click.option(
+    "--downgrade", is_flag=True, help="Take every plugin back to an empty schema."
+)
+def migrate(ini: str, downgrade: bool) -> None:
+    """Bring the database schema of the core and every enabled plugin to head."""
+    env = load(ini)
+    units = migrations.migration_units(env.registry)
+    if downgrade:
+        migrations.downgrade(env.engine, units, env.script_location)
+    else:
+        migrations.upgrade(env.engine, units, env.script_location)
+    for name, revision_id in migrations.current(env.engine, units).items():
+        click.echo(f"{name}: {revision_id or 'empty'}")
+
+
+@click.command()
+@ini_argument
+@click.option(
+    "--plugin", required=True, help="Package whose history gets the revision."
+)
+@click.option("-m", "--message", required=True, help="What the revision changes.")
+def revision(ini: str, plugin: str, message: str) -> None:
+    """Create an empty migration in a plugin's version history."""
+    env = load(ini)
+    units = {u.name: u for u in migrations.migration_units(env.registry)}
+    if plugin not in units:
+        raise click.BadParameter(
+            f"{plugin!r} has no migrations (known: {', '.join(sorted(units))})",
+            param_hint="--plugin",
+        )
+    unit = units[plugin]
+    config = migrations.alembic_config(env.script_location, unit)
+    config.set_main_option("sqlalchemy.url", str(env.engine.url))
+    command.revision(config, message=message, head="head", version_path=unit.versions)
+
+
+@click.command()
+@ini_argument
+@click.option(
+    "--products",
+    type=click.IntRange(min=0, max=10_000_000),
+    default=2000,
+    show_default=True,
+    help="How many products to create.",
+)
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing when products already exist."
+)
+@click.option(
+    "--random-seed", type=int, default=None, help="Make the catalog repeatable."
+)
+def seed(ini: str, products: int, if_empty: bool, random_seed: int | None) -> None:
+    """Fill the database with a realistic demo catalog across the sections."""
+    env = load(ini)
+    seeders = get_seeders(env.registry)
+    if not seeders:
+        raise click.ClickException("no enabled plugin provides demo data")
+    for seeder in seeders:
+        with Session(env.engine) as dbsession:
+            if if_empty and not seeder.is_empty(dbsession):
+                click.echo("the catalog already has products; nothing seeded")
+                continue
+            started = time.perf_counter()
+            with click.progressbar(
+                length=products, label="seeding products", show_pos=True
+            ) as bar:
+                created = seeder.seed(dbsession, products, bar.update, seed=random_seed)
+            elapsed = time.perf_counter() - started
+            rate = created / elapsed if elapsed else 0.0
+            click.echo(
+                f"seeded {created} products in {elapsed:.1f} s ({rate:,.0f} products/s)"
+            )

@@ -1,0 +1,52 @@
+"""The application factory.
+
+The core is composed from ``includeme`` functions in a fixed order and
+committed; then the plugins are included, each committed on its own, so that
+they may override the core and a failing plugin is named.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pyramid.config import Configurator
+from pyramid.router import Router
+
+from emporium.errors import ConfigurationError
+from emporium.plugins import include_plugins
+from emporium.settings import normalize_settings
+
+
+def configure(settings: dict | None = None) -> Configurator:
+    settings = normalize_settings(settings or {})
+    config = Configurator(settings=settings)
+
+    # Request ids first: every later log line carries one.
+    config.include("emporium.logs")
+    # The database session and its transaction, then services.
+    config.include("emporium.database")
+    config.include("pyramid_services")
+    # Extension points plugins use: sections, migrations, seeders, checks.
+    config.include("emporium.sections")
+    config.include("emporium.migrations")
+    config.include("emporium.seeding")
+    config.include("emporium.health")
+    # Rendering: themes, then the pages shown when something goes wrong.
+    config.include("emporium.themes")
+    config.include("emporium.errorpages")
+    config.add_static_view("static/core", "emporium:static", cache_max_age=3600)
+    config.commit()
+
+    include_plugins(config)
+    return config
+
+
+def main(global_config: dict, **settings) -> Router:
+    """Paste entry point: ``pserve development.ini``."""
+    settings.setdefault("here", global_config.get("here", os.getcwd()))
+    try:
+        config = configure(settings)
+    except ConfigurationError as exc:
+        # One clear line, not a traceback, for a mistake in the .ini or a plugin.
+        raise SystemExit(f"emporium: cannot start: {exc}") from None
+    return config.make_wsgi_app()

@@ -1,0 +1,87 @@
+"""The database: one SQLAlchemy session per request, joined to the
+transaction manager (``pyramid_tm``) and retried on transient failures
+(``pyramid_retry``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import transaction
+import zope.sqlalchemy
+from pyramid.config import Configurator
+from sqlalchemy import MetaData, engine_from_config, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+# Constraint names are explicit so that migrations can drop them on any
+# database, SQLite included.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by the core and every plugin's models."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the one writer; foreign keys are off by
+    # default in SQLite.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> Engine:
+    engine = engine_from_config(settings, prefix)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def get_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def get_tm_session(
+    session_factory: sessionmaker[Session],
+    transaction_manager: transaction.TransactionManager,
+    request: Any = None,
+) -> Session:
+    """A session joined to ``transaction_manager``: committed or rolled back
+    with it, never by hand."""
+    dbsession = session_factory(info={"request": request})
+    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
+    return dbsession
+
+
+def _dbsession(request) -> Session:
+    # Tests hand in a session bound to an outer, doomed transaction.
+    dbsession = request.environ.get("app.dbsession")
+    if dbsession is None:
+        dbsession = get_tm_session(
+            request.registry["dbsession_factory"], request.tm, request=request
+        )
+    return dbsession
+
+
+def includeme(config: Configurator) -> None:
+    settings = config.get_settings()
+    settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+
+    engine = get_engine(settings)
+    config.registry["db.engine"] = engine
+    config.registry["dbsession_factory"] = get_session_factory(engine)
+    config.add_request_method(_dbsession, "dbsession", reify=True)

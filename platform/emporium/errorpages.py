@@ -1,0 +1,101 @@
+"""Exception views: themed pages for expected errors, and a 500 that logs
+the traceback with the request id and shows the shopper nothing else."""
+
+from __future__ import annotations
+
+import logging
+
+from pyramid.config import Configurator
+from pyramid.httpexceptions import HTTPException, HTTPNotFound
+from pyramid.response import Response
+
+from emporium.errors import EmporiumError, InvalidInput
+from emporium.themes import render_template
+
+log = logging.getLogger(__name__)
+
+_PLAIN_500 = (
+    "Something went wrong on our side and we have been told about it.\n"
+    "Reference: {request_id}\n"
+)
+
+
+def _page(request, status: int, title: str, message: str, field=None) -> Response:
+    body = render_template(
+        request,
+        "error.pt",
+        {
+            "status": status,
+            "title": title,
+            "message": message,
+            "field": field,
+            "request_id": request.request_id,
+        },
+    )
+    response = Response(body, status=status, content_type="text/html", charset="utf-8")
+    response.cache_control = "no-store"
+    return response
+
+
+def not_found(exc, request) -> Response:
+    request.response.status = 404
+    return _page(
+        request,
+        404,
+        "Page not found",
+        "We could not find that page. It may have moved, or the product may no "
+        "longer be sold.",
+    )
+
+
+def http_exception(exc: HTTPException, request) -> Response:
+    if exc.code is None or exc.code < 400:
+        return exc
+    response = _page(request, exc.code, exc.title, exc.detail or exc.explanation)
+    for name in ("Allow", "Retry-After", "WWW-Authenticate"):
+        if name in exc.headers:
+            response.headers[name] = exc.headers[name]
+    return response
+
+
+def emporium_error(exc: EmporiumError, request) -> Response:
+    if exc.status >= 500:
+        return server_error(exc, request)
+    field = exc.field if isinstance(exc, InvalidInput) else None
+    message = exc.message if isinstance(exc, InvalidInput) else str(exc)
+    titles = {400: "Bad request", 404: "Page not found", 409: "Conflict"}
+    return _page(request, exc.status, titles.get(exc.status, "Error"), message, field)
+
+
+def server_error(exc: Exception, request) -> Response:
+    log.error(
+        "unhandled %s on %s %s (request id %s)",
+        type(exc).__name__,
+        request.method,
+        request.path_qs,
+        request.request_id,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    try:
+        return _page(
+            request,
+            500,
+            "Something went wrong",
+            "Something went wrong on our side and we have been told about it. "
+            "Please try again in a moment.",
+        )
+    except Exception:
+        log.exception("the 500 page itself failed (request id %s)", request.request_id)
+        return Response(
+            _PLAIN_500.format(request_id=request.request_id),
+            status=500,
+            content_type="text/plain",
+            charset="utf-8",
+        )
+
+
+def includeme(config: Configurator) -> None:
+    config.add_exception_view(not_found, HTTPNotFound)
+    config.add_exception_view(http_exception, HTTPException)
+    config.add_exception_view(emporium_error, EmporiumError)
+    config.add_exception_view(server_error, Exception)

@@ -1,0 +1,67 @@
+"""The replaceable parts of the platform, each described by an interface.
+
+Implementations are registered in the Pyramid registry (as utilities or as
+``pyramid_services`` factories) and looked up by interface, never imported.
+"""
+
+from zope.interface import Attribute, Interface
+
+
+class IStoreSection(Interface):
+    """A department of the store: its URL prefix, product type and look."""
+
+    name = Attribute("Short identifier, used in URLs, settings and theme folders.")
+    title = Attribute("Human title shown in navigation.")
+    prefix = Attribute("URL prefix of the section front, e.g. '/books/'.")
+    product_type = Attribute("The product type this section sells, e.g. 'book'.")
+    templates = Attribute("Absolute path of the plugin's own template folder.")
+    fields = Attribute("Ordered tuple of SectionField: the section's own fields.")
+    details_model = Attribute(
+        "Mapped class holding the section's own fields (one row per product, "
+        "keyed by product_id), or None when the section has none."
+    )
+    sort_rules = Attribute("Mapping of sort name to a human label.")
+    partitions = Attribute("Mapping of cache partition name to its default TTL.")
+    stylesheet = Attribute("Static path of the section's stylesheet, or None.")
+    position = Attribute("Order of the section in navigation.")
+    sample_categories = Attribute("Category names ``emporium seed`` creates.")
+
+    def fake_details(rng, faker, product_id):
+        """Return a dict of plausible values for the section's own fields.
+
+        Used by ``emporium seed``; ``rng`` is a ``random.Random`` and
+        ``faker`` a ``faker.Faker``; ``product_id`` is the new product's id.
+        """
+
+
+class IProductRepository(Interface):
+    """Read access to products and categories for views of any plugin."""
+
+    def get(product_id):
+        """Return the product with this id, or None."""
+
+    def details(product):
+        """Return the section's own fields of ``product`` as an ordered dict."""
+
+    def top_in_section(section_name, limit):
+        """Return the best-selling products of a section, best first."""
+
+    def categories(section_name):
+        """Return the categories of a section, in display order."""
+
+
+class ISeeder(Interface):
+    """Something that fills an empty database with demo data."""
+
+    def is_empty(dbsession):
+        """Return True when there is nothing of this seeder's yet."""
+
+    def seed(dbsession, count, progress):
+        """Create ``count`` items, calling ``progress(n)`` after each batch."""
+
+
+class IThemeLookup(Interface):
+    """Finds templates along the theme search path of a request."""
+
+    def for_request(request, package=None):
+        """Return a mapping of template name to template for this request."""

@@ -1,0 +1,59 @@
+"""Plugin discovery: packages registered under the ``emporium.plugins``
+entry-point group, enabled and ordered by the ``emporium.plugins`` setting.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import entry_points
+
+from pyramid.config import Configurator
+
+from emporium.errors import PluginError
+
+ENTRY_POINT_GROUP = "emporium.plugins"
+
+log = logging.getLogger(__name__)
+
+
+def enabled_plugins(settings) -> list[str]:
+    """The plugin names the setting enables, in order, without repeats."""
+    names: list[str] = []
+    for name in (settings.get("emporium.plugins") or "").split():
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def installed_plugins() -> dict[str, object]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def include_plugins(config: Configurator) -> list[str]:
+    """Include every enabled plugin, committing after each one so that a
+    failure, at include or at commit, is reported with the plugin's name."""
+    installed = installed_plugins()
+    loaded = []
+    for name in enabled_plugins(config.registry.settings):
+        entry_point = installed.get(name)
+        if entry_point is None:
+            known = ", ".join(sorted(installed)) or "none"
+            raise PluginError(
+                f"plugin {name!r} is enabled in emporium.plugins but not installed "
+                f"(installed plugins: {known})"
+            )
+        try:
+            config.include(entry_point.load())
+            config.commit()
+        except PluginError:
+            raise
+        except Exception as exc:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise PluginError(
+                f"plugin {name!r} ({entry_point.value}) failed to load: "
+                f"{type(exc).__name__}: {message}"
+            ) from exc
+        loaded.append(name)
+        log.debug("loaded plugin %s from %s", name, entry_point.value)
+    config.registry["emporium.plugins"] = tuple(loaded)
+    return loaded

@@ -1,0 +1,153 @@
+"""Store sections: the departments plugins add (books, video games, ...).
+
+A plugin calls ``config.add_store_section(...)``; the core registers the
+section as a named ``IStoreSection`` utility, serves its front at its prefix
+and makes it the current section of requests under that prefix.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.path import AssetResolver
+from zope.interface import implementer
+
+from emporium.interfaces import IStoreSection
+
+SECTION_ROUTE_PREFIX = "section:"
+
+
+@dataclass(frozen=True)
+class SectionField:
+    """One of a section's own product fields.
+
+    ``kind`` is one of ``text``, ``int``, ``choice``; ``choices`` lists the
+    allowed values of a ``choice`` field; ``facet`` marks it for search facets.
+    """
+
+    name: str
+    label: str
+    kind: str = "text"
+    choices: tuple[str, ...] = ()
+    facet: bool = False
+    required: bool = False
+
+
+@implementer(IStoreSection)
+@dataclass(frozen=True)
+class StoreSection:
+    name: str
+    title: str
+    prefix: str
+    product_type: str
+    templates: str | None = None
+    fields: tuple[SectionField, ...] = ()
+    details_model: Any = None
+    sort_rules: Mapping[str, str] = field(default_factory=dict)
+    partitions: Mapping[str, int] = field(default_factory=dict)
+    stylesheet: str | None = None
+    position: int = 100
+    seed_details: Callable[..., dict] | None = None
+    sample_categories: tuple[str, ...] = ()
+
+    def fake_details(self, rng, faker, product_id: int) -> dict:
+        if self.seed_details is None:
+            return {}
+        return self.seed_details(rng, faker, product_id)
+
+    @property
+    def route_name(self) -> str:
+        return SECTION_ROUTE_PREFIX + self.name
+
+
+def _resolve_folder(spec: str | None) -> str | None:
+    if spec is None:
+        return None
+    if os.path.isabs(spec):
+        return spec
+    return AssetResolver().resolve(spec).abspath()
+
+
+def add_store_section(
+    config: Configurator,
+    name: str,
+    title: str,
+    prefix: str,
+    product_type: str,
+    templates: str | None = None,
+    fields: Sequence[SectionField] = (),
+    details_model: Any = None,
+    sort_rules: Mapping[str, str] | None = None,
+    partitions: Mapping[str, int] | None = None,
+    stylesheet: str | None = None,
+    position: int = 100,
+    seed_details: Callable[..., dict] | None = None,
+    sample_categories: Sequence[str] = (),
+) -> StoreSection:
+    """Register a store section and serve its front page at ``prefix``.
+
+    The front is whatever view is registered for the ``IStoreSection``
+    context (the catalog plugin provides one); a plugin may register a more
+    specific view for ``route_name="section:<name>"``.
+    """
+    if not prefix.startswith("/") or not prefix.endswith("/"):
+        raise ValueError(f"section {name!r}: prefix must start and end with '/'")
+    section = StoreSection(
+        name=name,
+        title=title,
+        prefix=prefix,
+        product_type=product_type,
+        templates=_resolve_folder(templates),
+        fields=tuple(fields),
+        details_model=details_model,
+        sort_rules=dict(sort_rules or {}),
+        partitions=dict(partitions or {}),
+        stylesheet=stylesheet,
+        position=position,
+        seed_details=seed_details,
+        sample_categories=tuple(sample_categories),
+    )
+
+    def register() -> None:
+        config.registry.registerUtility(section, IStoreSection, name=name)
+
+    config.action(("emporium.section", name), register)
+    config.add_route(
+        section.route_name,
+        prefix,
+        factory=lambda request: section,
+        use_global_views=True,
+    )
+    return section
+
+
+def get_sections(registry) -> list[StoreSection]:
+    """All registered sections, in navigation order."""
+    sections = [s for _, s in registry.getUtilitiesFor(IStoreSection)]
+    return sorted(sections, key=lambda s: (s.position, s.name))
+
+
+def get_section(registry, name: str | None) -> StoreSection | None:
+    if not name:
+        return None
+    return registry.queryUtility(IStoreSection, name=name)
+
+
+def _current_section(request) -> StoreSection | None:
+    context = getattr(request, "context", None)
+    if IStoreSection.providedBy(context):
+        return context
+    return None
+
+
+def includeme(config: Configurator) -> None:
+    config.add_directive("add_store_section", add_store_section)
+    # Views that show a product of another section set ``request.section``.
+    config.add_request_method(_current_section, "section", reify=True)
+    config.add_request_method(
+        lambda request: get_sections(request.registry), "sections", reify=True
+    )

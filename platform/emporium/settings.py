@@ -1,0 +1,30 @@
+"""Settings: read from the ``.ini``, overridden from the environment in this
+one place, and documented with their defaults in README.md."""
+
+from __future__ import annotations
+
+import os
+
+# Environment variable -> setting it overrides (for containers and CI).
+ENVIRONMENT_OVERRIDES = {
+    "EMPORIUM_DATABASE_URL": "sqlalchemy.url",
+    "EMPORIUM_PLUGINS": "emporium.plugins",
+}
+
+DEFAULTS = {
+    "emporium.plugins": "catalog bookstore videogames",
+    "emporium.site_title": "Emporium",
+    "emporium.themes.default": "default",
+    "emporium.catalog.page_size": "24",
+}
+
+
+def normalize_settings(settings: dict) -> dict:
+    result = dict(DEFAULTS)
+    result.update(settings)
+    for variable, name in ENVIRONMENT_OVERRIDES.items():
+        if os.environ.get(variable):
+            result[name] = os.environ[variable]
+    if "emporium.themes.directories" not in result and "here" in result:
+        result["emporium.themes.directories"] = os.path.join(result["here"], "themes")
+    return result

@@ -1,0 +1,57 @@
+"""The catalog plugin: categories, products, the main store section and the
+views every section's front, category and product pages use."""
+
+from pyramid.config import Configurator
+
+from emporium.interfaces import IProductRepository, IStoreSection
+
+
+def includeme(config: Configurator) -> None:
+    from emporium_catalog import views
+    from emporium_catalog.seed import CatalogSeeder
+    from emporium_catalog.services import repository_factory
+
+    config.include("emporium_catalog.routes")
+    config.add_migrations("emporium_catalog:migrations")
+    config.register_service_factory(repository_factory, IProductRepository)
+    config.add_seeder(CatalogSeeder(config.registry), "catalog")
+    config.add_store_section(
+        name="store",
+        title="Toys & Games",
+        prefix="/",
+        product_type="product",
+        templates="emporium_catalog:templates",
+        position=10,
+        sample_categories=(
+            "Building Sets",
+            "Board Games",
+            "Dolls & Figures",
+            "Puzzles",
+            "Outdoor Play",
+            "Science Kits",
+            "Plush Toys",
+            "Arts & Crafts",
+        ),
+    )
+    # The front of every section, unless its plugin registers its own.
+    config.add_view(
+        views.section_front,
+        context=IStoreSection,
+        renderer="section.pt",
+        request_method="GET",
+    )
+    config.add_view(
+        views.category_page,
+        route_name="category",
+        renderer="category.pt",
+        request_method="GET",
+    )
+    config.add_view(
+        views.product_page,
+        route_name="product",
+        renderer="product.pt",
+        request_method="GET",
+    )
+    config.add_view(
+        views.product_image, route_name="product_image", request_method="GET"
+    )

@@ -1,0 +1,92 @@
+"""Storefront views: section fronts, category pages, product pages."""
+
+from __future__ import annotations
+
+import hashlib
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.response import Response
+
+from emporium.errors import InvalidInput
+from emporium.interfaces import IProductRepository
+from emporium.sections import get_section
+from emporium_catalog.services import Cursor
+
+MAX_PAGE_SIZE = 100
+FRONT_PRODUCTS = 12
+
+
+def _page_size(request) -> int:
+    default = int(request.registry.settings["emporium.catalog.page_size"])
+    raw = request.GET.get("per_page")
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise InvalidInput(
+            "per_page", f"must be a whole number from 1 to {MAX_PAGE_SIZE}"
+        )
+    return int(raw)
+
+
+def section_front(section, request):
+    """The front of any store section (the context is the section)."""
+    repository = request.find_service(IProductRepository)
+    return {
+        "categories": repository.categories(section.name),
+        "products": repository.top_in_section(section.name, FRONT_PRODUCTS),
+    }
+
+
+def category_page(request):
+    repository = request.find_service(IProductRepository)
+    category = repository.category_by_slug(request.matchdict["slug"])
+    if category is None:
+        raise HTTPNotFound()
+    request.section = get_section(request.registry, category.section)
+    size = _page_size(request)
+    after = Cursor.parse("after", request.GET.get("after"))
+    before = Cursor.parse("before", request.GET.get("before"))
+    if after and before:
+        raise InvalidInput("before", "cannot be combined with after")
+    page = repository.category_page(category, size, after=after, before=before)
+    keep = {"per_page": size} if "per_page" in request.GET else {}
+
+    def link(**query) -> str:
+        return request.route_path("category", slug=category.slug, _query=query | keep)
+
+    return {
+        "category": category,
+        "page": page,
+        "next_url": link(after=str(page.next)) if page.next else None,
+        "previous_url": link(before=str(page.previous)) if page.previous else None,
+    }
+
+
+def product_page(request):
+    repository = request.find_service(IProductRepository)
+    product = repository.get(int(request.matchdict["id"]))
+    if product is None:
+        raise HTTPNotFound()
+    request.section = get_section(request.registry, product.section)
+    return {"product": product, "details": repository.details(product)}
+
+
+_PALETTE = ("#c0392b", "#2980b9", "#27ae60", "#8e44ad", "#d35400", "#16a085")
+
+
+def product_image(request):
+    """A generated placeholder picture, so the demo catalog needs no files."""
+    product_id = request.matchdict["id"]
+    digest = hashlib.sha256(product_id.encode()).digest()
+    colour = _PALETTE[digest[0] % len(_PALETTE)]
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300" '
+        'viewBox="0 0 300 300">'
+        f'<rect width="300" height="300" fill="{colour}"/>'
+        f'<circle cx="150" cy="130" r="{50 + digest[1] % 40}" fill="#ffffff55"/>'
+        f'<text x="150" y="270" font-family="sans-serif" font-size="28" '
+        f'fill="#fff" text-anchor="middle">#{product_id}</text></svg>'
+    )
+    response = Response(svg, content_type="image/svg+xml", charset="utf-8")
+    response.cache_control = "public, max-age=86400"
+    return response

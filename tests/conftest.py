@@ -1,0 +1,97 @@
+"""Fixtures shared by every suite: settings, a migrated and seeded database,
+and the WSGI application."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import webtest
+from sqlalchemy.orm import Session
+
+from emporium import migrations
+from emporium.config import configure
+from emporium.seeding import get_seeders
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT_LOCATION = str(ROOT / "migrations")
+SEED_PRODUCTS = 240
+SEED = 20261126
+
+
+def make_settings(database_url: str, **overrides) -> dict:
+    settings = {
+        "here": str(ROOT),
+        "sqlalchemy.url": database_url,
+        "emporium.plugins": "catalog bookstore videogames",
+        "emporium.themes.directories": str(ROOT / "themes"),
+        "emporium.themes.hosts": "partner.localhost = partner",
+        "pyramid.reload_templates": "false",
+        "retry.attempts": "3",
+    }
+    settings.update(overrides)
+    return settings
+
+
+def build_database(settings: dict, products: int = SEED_PRODUCTS):
+    """Migrate a fresh database to head and seed a repeatable catalog."""
+    config = configure(dict(settings))
+    config.commit()
+    registry = config.registry
+    engine = registry["db.engine"]
+    migrations.upgrade(engine, migrations.migration_units(registry), SCRIPT_LOCATION)
+    if products:
+        with Session(engine) as dbsession:
+            for seeder in get_seeders(registry):
+                seeder.seed(dbsession, products, seed=SEED)
+    return config
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("db") / "emporium.sqlite"
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def app_settings(database_url) -> dict:
+    settings = make_settings(database_url)
+    build_database(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def app_config(app_settings):
+    config = configure(dict(app_settings))
+    config.commit()
+    return config
+
+
+@pytest.fixture(scope="session")
+def wsgi_app(app_config):
+    return app_config.make_wsgi_app()
+
+
+@pytest.fixture
+def testapp(wsgi_app) -> webtest.TestApp:
+    return webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost:6543"})
+
+
+@pytest.fixture
+def engine(app_config):
+    return app_config.registry["db.engine"]
+
+
+@pytest.fixture
+def dbsession(engine):
+    with Session(engine) as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    """Where tests leave artefacts (screenshots, reports) for people."""
+    path = Path(os.environ.get("EMPORIUM_TEST_OUTPUT", ROOT / "test-output"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
