@@ -37,6 +37,12 @@ run: migrate ## Migrate, seed a demo catalog when empty, serve on 127.0.0.1:6543
 test: install ## Run the whole test suite
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+.PHONY: bench
+bench: install ## Run every benchmark in bench/ (each prints name: value lines)
+	@set -e; for script in bench/[!_]*.py; do \
+		echo "== $$script"; $(BIN)/python $$script; \
+	done
+
 .PHONY: lint
 lint: install ## ruff check and ruff format --check
 	$(BIN)/ruff check platform plugins admin tests bench migrations
