@@ -29,6 +29,11 @@ def make_settings(database_url: str, **overrides) -> dict:
         "emporium.themes.hosts": "partner.localhost = partner",
         "pyramid.reload_templates": "false",
         "retry.attempts": "3",
+        "emporium.session.secret": "test-session-key-1 test-session-key-old",
+        "emporium.api.strict_responses": "true",
+        # Fast hashing in tests; production keeps Argon2's defaults.
+        "emporium.passwords.time_cost": "1",
+        "emporium.passwords.memory_cost": "1024",
     }
     settings.update(overrides)
     return settings

@@ -23,12 +23,19 @@ def configure(settings: dict | None = None) -> Configurator:
 
     # Request ids first: every later log line carries one.
     config.include("emporium.logs")
+    # Oversized bodies are refused before anything reads them.
+    config.include("emporium.limits")
     # The database session and its transaction, then services.
     config.include("emporium.database")
     config.include("pyramid_services")
-    # Extension points plugins use: sections, migrations, seeders, checks.
+    # Server-side sessions with signed ids and CSRF; identity and permissions.
+    config.include("emporium.sessions")
+    config.include("emporium.security")
+    # Extension points plugins use: sections, migrations, seeders, checks, API.
     config.include("emporium.sections")
     config.include("emporium.migrations")
+    config.add_migrations("emporium:versions")
+    config.include("emporium.api")
     config.include("emporium.seeding")
     config.include("emporium.health")
     # Rendering: themes, then the pages shown when something goes wrong.

@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 
 from pyramid.config import Configurator
+from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPException, HTTPNotFound
 from pyramid.response import Response
 
+from emporium.api.problems import is_api_request, problem
 from emporium.errors import EmporiumError, InvalidInput
 from emporium.themes import render_template
 
@@ -21,6 +23,9 @@ _PLAIN_500 = (
 
 
 def _page(request, status: int, title: str, message: str, field=None) -> Response:
+    if is_api_request(request):
+        errors = [{"field": field, "message": message}] if field else None
+        return problem(request, status, message, errors, title=title)
     body = render_template(
         request,
         "error.pt",
@@ -45,6 +50,17 @@ def not_found(exc, request) -> Response:
         "Page not found",
         "We could not find that page. It may have moved, or the product may no "
         "longer be sold.",
+    )
+
+
+def bad_csrf_token(exc, request) -> Response:
+    return _page(
+        request,
+        403,
+        "Please try again",
+        "This form or request is missing its security token, or it has expired. "
+        "Go back, reload the page and try again.",
+        field="csrf_token",
     )
 
 
@@ -96,6 +112,7 @@ def server_error(exc: Exception, request) -> Response:
 
 def includeme(config: Configurator) -> None:
     config.add_exception_view(not_found, HTTPNotFound)
+    config.add_exception_view(bad_csrf_token, BadCSRFToken)
     config.add_exception_view(http_exception, HTTPException)
     config.add_exception_view(emporium_error, EmporiumError)
     config.add_exception_view(server_error, Exception)

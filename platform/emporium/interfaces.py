@@ -65,3 +65,27 @@ class IThemeLookup(Interface):
 
     def for_request(request, package=None):
         """Return a mapping of template name to template for this request."""
+
+
+class IPasswordHasher(Interface):
+    """Hashes and checks passwords."""
+
+    def hash(password):
+        """Return a hash of ``password`` to store."""
+
+    def verify(password_hash, password):
+        """Return True when ``password`` matches ``password_hash``."""
+
+    def needs_rehash(password_hash):
+        """Return True when the hash was made with outdated parameters."""
+
+
+class IPaymentGateway(Interface):
+    """Takes payment for an order."""
+
+    def charge(amount, currency, card, reference):
+        """Charge ``amount`` (Decimal) in ``currency`` to ``card`` (a dict of
+        ``number``, ``expiry``, ``cvc``); return a ``PaymentResult``.
+
+        Raises ``PaymentDeclined`` when the card is refused.
+        """

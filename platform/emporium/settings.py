@@ -9,6 +9,7 @@ import os
 ENVIRONMENT_OVERRIDES = {
     "EMPORIUM_DATABASE_URL": "sqlalchemy.url",
     "EMPORIUM_PLUGINS": "emporium.plugins",
+    "EMPORIUM_SESSION_SECRET": "emporium.session.secret",
 }
 
 DEFAULTS = {

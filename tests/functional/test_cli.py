@@ -19,6 +19,7 @@ use = egg:emporium
 sqlalchemy.url = sqlite:///%(here)s/cli.sqlite
 emporium.plugins = {plugins}
 emporium.themes.directories = {themes}
+emporium.session.secret = cli-test-key
 
 [alembic]
 script_location = {migrations}
@@ -45,6 +46,7 @@ def run(*args):
 def test_migrate_then_seed(ini):
     result = run("migrate", ini)
     assert result.exit_code == 0, result.output
+    assert "emporium: core_0001" in result.output
     assert "emporium_catalog: catalog_0001" in result.output
 
     result = run("seed", ini, "--products", 300, "--random-seed", 1)

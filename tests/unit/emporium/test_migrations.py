@@ -8,7 +8,14 @@ from emporium import migrations
 from emporium.config import configure
 from tests.conftest import SCRIPT_LOCATION, make_settings
 
-PLUGIN_TABLES = {"categories", "products", "book_details", "videogame_details"}
+PLUGIN_TABLES = {
+    "users",
+    "sessions",
+    "categories",
+    "products",
+    "book_details",
+    "videogame_details",
+}
 
 
 def test_upgrade_downgrade_upgrade(tmp_path):
@@ -16,6 +23,7 @@ def test_upgrade_downgrade_upgrade(tmp_path):
     config = configure(make_settings(url))
     units = migrations.migration_units(config.registry)
     assert [u.name for u in units] == [
+        "emporium",
         "emporium_catalog",
         "emporium_bookstore",
         "emporium_videogames",

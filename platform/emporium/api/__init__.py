@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pyramid.config import Configurator
+from pyramid.settings import asbool
+
+from emporium.api.spec import CORE_FRAGMENT, load_fragment, merge
+from emporium.api.validation import InvalidRequest, invalid_request_view, openapi_view
+
+REGISTRY_KEY = "emporium.openapi_fragments"
+
+
+def add_openapi_fragment(config: Configurator, spec: str) -> None:
+    """Add a plugin's part of the API description (an asset spec of a YAML
+    file with ``paths`` and ``components``) to ``/api/v1/openapi.json``."""
+    fragment = load_fragment(spec)
+    config.registry.setdefault(REGISTRY_KEY, []).append((spec, fragment))
+    _build(config.registry)
+
+
+def _build(registry) -> None:
+    from openapi_core import OpenAPI
+
+    document = merge(registry[REGISTRY_KEY])
+    registry["emporium.openapi_document"] = document
+    registry["emporium.openapi"] = OpenAPI.from_dict(document)
+
+
+def openapi_document(request):
+    request.response.cache_control = "public, max-age=300"
+    return request.registry["emporium.openapi_document"]
+
+
+def includeme(config: Configurator) -> None:
+    settings = config.get_settings()
+    settings["emporium.api.strict_responses"] = (
+        "true" if asbool(settings.get("emporium.api.strict_responses")) else "false"
+    )
+    config.registry[REGISTRY_KEY] = [(CORE_FRAGMENT, load_fragment(CORE_FRAGMENT))]
+    _build(config.registry)
+    config.add_directive("add_openapi_fragment", add_openapi_fragment)
+    config.add_view_deriver(openapi_view)
+    config.add_tween(
+        "emporium.api.validation.response_validation_tween_factory",
+        over="pyramid_tm.tm_tween_factory",
+    )
+    config.add_exception_view(invalid_request_view, InvalidRequest)
+    config.add_route("api.openapi", "/api/v1/openapi.json")
+    config.add_view(openapi_document, route_name="api.openapi", renderer="json")

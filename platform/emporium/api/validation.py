@@ -1,0 +1,141 @@
+"""Requests and responses of API views checked against the OpenAPI document.
+
+A view registered with ``openapi=True`` gets ``request.openapi`` (the
+validated body and parameters) or never runs: the client gets a problem
+document naming each field at fault.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from openapi_core.casting.schemas.exceptions import CastError
+from openapi_core.deserializing.exceptions import DeserializeError
+from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
+from openapi_core.validation.request.exceptions import (
+    InvalidRequestBody,
+    MissingRequestBodyError,
+    ParameterValidationError,
+)
+from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+from pyramid_openapi3.wrappers import PyramidOpenAPIRequest, PyramidOpenAPIResponse
+
+from emporium.api.problems import problem
+
+log = logging.getLogger(__name__)
+
+
+class InvalidRequest(Exception):
+    def __init__(self, status: int, detail: str, errors: list[dict]) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+
+
+def _schema_errors(prefix: str, error: InvalidSchemaValue) -> list[dict]:
+    found = []
+    for schema_error in error.schema_errors:
+        path = [str(p) for p in getattr(schema_error, "absolute_path", [])]
+        if getattr(schema_error, "validator", None) == "required":
+            missing = (
+                schema_error.message.split("'")[1]
+                if "'" in schema_error.message
+                else ""
+            )
+            path.append(missing)
+            message = "is required"
+        elif getattr(schema_error, "validator", None) == "additionalProperties":
+            message = schema_error.message
+        else:
+            message = schema_error.message
+        field = ".".join([prefix, *path]) if prefix else ".".join(path)
+        found.append({"field": field or "body", "message": message})
+    return found
+
+
+def describe(errors) -> InvalidRequest:
+    """Turn openapi-core's errors into one InvalidRequest with field names."""
+    fields: list[dict] = []
+    status = 400
+    for error in errors:
+        cause = error.__cause__
+        if isinstance(error, ParameterValidationError):
+            message = (
+                "is required" if "Missing" in type(error).__name__ else "is not valid"
+            )
+            if isinstance(cause, InvalidSchemaValue):
+                message = "; ".join(e.message for e in cause.schema_errors) or message
+            elif isinstance(cause, CastError | DeserializeError):
+                message = "is not of the expected type"
+            fields.append({"field": error.name, "message": message})
+        elif isinstance(error, MissingRequestBodyError):
+            fields.append({"field": "body", "message": "a JSON body is required"})
+        elif isinstance(cause, MediaTypeNotFound) or isinstance(
+            error, MediaTypeNotFound
+        ):
+            return InvalidRequest(
+                415,
+                "send the body as application/json",
+                [{"field": "Content-Type", "message": "must be application/json"}],
+            )
+        elif isinstance(error, InvalidRequestBody) and isinstance(
+            cause, InvalidSchemaValue
+        ):
+            status = 422
+            fields += _schema_errors("", cause)
+        elif isinstance(cause, DeserializeError | CastError):
+            fields.append({"field": "body", "message": "is not valid JSON"})
+        else:
+            fields.append({"field": "request", "message": str(error)})
+    detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+    return InvalidRequest(status, detail or "invalid request", fields)
+
+
+def openapi_view(view, info):
+    if not info.options.get("openapi"):
+        return view
+
+    def validated_view(context, request):
+        openapi = request.registry["emporium.openapi"]
+        result = openapi.unmarshal_request(PyramidOpenAPIRequest(request))
+        if result.errors:
+            raise describe(result.errors)
+        request.openapi = result
+        request.environ["emporium.validate_response"] = True
+        return view(context, request)
+
+    return validated_view
+
+
+openapi_view.options = ("openapi",)
+
+
+def invalid_request_view(exc: InvalidRequest, request):
+    return problem(request, exc.status, exc.detail, exc.errors)
+
+
+def response_validation_tween_factory(handler, registry):
+    """Check the final response of API views (after exception views ran)."""
+
+    def response_validation_tween(request):
+        response = handler(request)
+        if request.environ.get("emporium.validate_response"):
+            openapi = registry["emporium.openapi"]
+            result = openapi.unmarshal_response(
+                PyramidOpenAPIRequest(request), PyramidOpenAPIResponse(response)
+            )
+            if result.errors:
+                log.error(
+                    "response to %s %s breaks the API description: %s",
+                    request.method,
+                    request.path,
+                    "; ".join(map(str, result.errors)),
+                )
+                if registry.settings.get("emporium.api.strict_responses") == "true":
+                    return problem(
+                        request, 500, "the response did not match the API description"
+                    )
+        return response
+
+    return response_validation_tween

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pyramid.config import Configurator
+from pyramid.settings import asbool
+from pyramid.viewderivers import INGRESS
+
+from emporium.errors import ConfigurationError
+from emporium.sessions.csrf import SessionBoundCSRFPolicy, uses_session
+from emporium.sessions.session import SessionConfig, SessionFactory
+from emporium.sessions.signing import SessionIdSigner
+
+
+def session_keys(settings) -> list[bytes]:
+    keys = (settings.get("emporium.session.secret") or "").split()
+    if not keys:
+        raise ConfigurationError(
+            "emporium.session.secret is not set (one or more keys, the first signs)"
+        )
+    return [key.encode() for key in keys]
+
+
+def includeme(config: Configurator) -> None:
+    settings = config.get_settings()
+    signer = SessionIdSigner(session_keys(settings))
+    secure = settings.get("emporium.session.secure", "auto")
+    session_config = SessionConfig(
+        cookie_name=settings.get("emporium.session.cookie_name", "emporium_session"),
+        idle_timeout=timedelta(
+            seconds=int(settings.get("emporium.session.idle_timeout", 14 * 86400))
+        ),
+        absolute_timeout=timedelta(
+            seconds=int(settings.get("emporium.session.absolute_timeout", 30 * 86400))
+        ),
+        secure=None if secure == "auto" else asbool(secure),
+    )
+    factory = SessionFactory(signer, session_config)
+    config.registry["emporium.session_factory"] = factory
+    config.set_session_factory(factory)
+
+    policy = SessionBoundCSRFPolicy(factory)
+    config.registry["emporium.csrf_policy"] = policy
+    config.set_csrf_storage_policy(policy)
+    # Every unsafe request must carry the token, in the form or the header.
+    config.set_default_csrf_options(
+        require_csrf=True, token="csrf_token", header="X-CSRF-Token"
+    )
+    # Outermost, so that permission and CSRF checks see the stand-in too.
+    config.add_view_deriver(uses_session, under=INGRESS, over="secured_view")

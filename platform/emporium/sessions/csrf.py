@@ -1,0 +1,63 @@
+"""CSRF tokens bound to the session id, and the ``uses_session`` view option.
+
+The token is an HMAC of the session id, so a page needs no database row to
+carry one and a token is worthless with any other session.
+"""
+
+from __future__ import annotations
+
+from pyramid.interfaces import ICSRFStoragePolicy
+from zope.interface import implementer
+
+CSRF_PURPOSE = "csrf"
+
+
+@implementer(ICSRFStoragePolicy)
+class SessionBoundCSRFPolicy:
+    def __init__(self, factory) -> None:
+        self.factory = factory
+
+    def new_csrf_token(self, request) -> str:
+        return self.get_csrf_token(request)
+
+    def get_csrf_token(self, request) -> str:
+        session_id = request.session.ensure_id()
+        return self.factory.signer.token(CSRF_PURPOSE, session_id)
+
+    def check_csrf_token(self, request, supplied_token: str) -> bool:
+        session = request.__dict__.get("session")
+        session_id = getattr(session, "id", None)
+        if session_id is None:
+            session_id, _ = self.factory.cookie_session_id(request)
+        if session_id is None or not supplied_token:
+            return False
+        return self.factory.signer.check_token(CSRF_PURPOSE, session_id, supplied_token)
+
+
+class InvalidSession(dict):
+    """Stands in for ``request.session`` in views that did not ask for one,
+    so that a cacheable page can never create a session or send a cookie."""
+
+    def _refuse(self, *args, **kwargs):
+        raise RuntimeError(
+            "this view did not declare uses_session=True and may not use the session"
+        )
+
+    __getitem__ = __setitem__ = __delitem__ = __contains__ = __iter__ = _refuse
+    get = setdefault = pop = update = clear = keys = values = items = _refuse
+    ensure_id = changed = invalidate = rotate = flash = pop_flash = _refuse
+    get_csrf_token = new_csrf_token = _refuse
+
+
+def uses_session(view, info):
+    if info.options.get("uses_session"):
+        return view
+
+    def wrapped(context, request):
+        request.session = InvalidSession()
+        return view(context, request)
+
+    return wrapped
+
+
+uses_session.options = ("uses_session",)

@@ -1,0 +1,247 @@
+"""Pyramid sessions kept server-side, in the request's database transaction.
+
+The cookie carries only a signed random id. A session gets an id (and the
+browser a cookie) the first time something needs one, and a database row
+the first time data is stored in it; a page that merely looks is free.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from pyramid.interfaces import ISession
+from zope.interface import implementer
+
+from emporium.database import utcnow
+from emporium.sessions.models import SessionRecord
+from emporium.sessions.signing import SessionIdSigner
+
+# How stale ``updated_at`` may get before a read refreshes it: idle timeouts
+# are honoured without writing the row on every request.
+TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def _mutator(name: str) -> Callable:
+    method = getattr(dict, name)
+
+    def changed(self, *args, **kwargs):
+        result = method(self, *args, **kwargs)
+        self.changed()
+        return result
+
+    changed.__name__ = name
+    return changed
+
+
+@implementer(ISession)
+class ServerSideSession(dict):
+    """A dict whose contents live in the ``sessions`` table."""
+
+    def __init__(
+        self,
+        request,
+        signer: SessionIdSigner,
+        config: SessionConfig,
+        session_id: str | None,
+        record: SessionRecord | None,
+        reissue_cookie: bool = False,
+    ) -> None:
+        super().__init__(record.data if record is not None else {})
+        self.request = request
+        self.signer = signer
+        self.config = config
+        self.id = session_id
+        self.record = record
+        self.new = record is None
+        self.created = (
+            record.created_at.timestamp() if record is not None else time.time()
+        )
+        self._dirty = False
+        self._hooked = False
+        self._cookie_scheduled = False
+        if reissue_cookie:
+            self._schedule_cookie()
+        if record is not None and utcnow() - record.updated_at > TOUCH_INTERVAL:
+            self.changed()
+
+    # --- identity ---------------------------------------------------------
+
+    def ensure_id(self) -> str:
+        """The session's id, assigning one (and a cookie) if it has none."""
+        if self.id is None:
+            self.id = self.signer.new_id()
+            self._schedule_cookie()
+        return self.id
+
+    def rotate(self) -> None:
+        """A fresh id for the same data: called on login, against fixation."""
+        old = self.record
+        self.id = self.signer.new_id()
+        self.record = None
+        if old is not None:
+            self.request.dbsession.delete(old)
+        self._schedule_cookie()
+        self.changed()
+
+    def invalidate(self) -> None:
+        if self.record is not None:
+            self.request.dbsession.delete(self.record)
+            self.record = None
+        dict.clear(self)
+        self.id = None
+        self._dirty = False
+        self._schedule_cookie()
+
+    @property
+    def user_id(self) -> int | None:
+        return self.get("user_id")
+
+    # --- persistence ------------------------------------------------------
+
+    def changed(self) -> None:
+        self._dirty = True
+        self.ensure_id()
+        self._hook()
+
+    def _hook(self) -> None:
+        if not self._hooked:
+            self._hooked = True
+            self.request.tm.get().addBeforeCommitHook(self.save)
+
+    def save(self) -> None:
+        if not self._dirty or self.id is None:
+            return
+        now = utcnow()
+        record = self.record
+        if record is None:
+            record = self.request.dbsession.get(SessionRecord, self.id)
+        if record is None:
+            record = SessionRecord(id=self.id, created_at=now)
+            self.request.dbsession.add(record)
+        record.data = dict(self)
+        record.user_id = self.get("user_id")
+        record.updated_at = now
+        self.record = record
+        self.request.dbsession.flush()
+        self._dirty = False
+
+    def _schedule_cookie(self) -> None:
+        if not self._cookie_scheduled:
+            self._cookie_scheduled = True
+            self.request.add_response_callback(self._set_cookie)
+
+    def _set_cookie(self, request, response) -> None:
+        config = self.config
+        secure = (
+            config.secure if config.secure is not None else request.scheme == "https"
+        )
+        if self.id is None:
+            response.delete_cookie(config.cookie_name, path="/")
+            return
+        response.set_cookie(
+            config.cookie_name,
+            self.signer.sign(self.id),
+            max_age=int(config.absolute_timeout.total_seconds()),
+            path="/",
+            secure=secure,
+            httponly=True,
+            samesite="Lax",
+        )
+        response.cache_control.private = True
+        response.cache_control.no_store = True
+
+    # --- dict mutations mark the session changed ----------------------------
+
+    __setitem__ = _mutator("__setitem__")
+    __delitem__ = _mutator("__delitem__")
+    clear = _mutator("clear")
+    update = _mutator("update")
+    setdefault = _mutator("setdefault")
+    pop = _mutator("pop")
+    popitem = _mutator("popitem")
+
+    # --- flash messages -----------------------------------------------------
+
+    def flash(self, msg: Any, queue: str = "", allow_duplicate: bool = True) -> None:
+        messages = list(self.get(f"_f_{queue}", []))
+        if allow_duplicate or msg not in messages:
+            messages.append(msg)
+            self[f"_f_{queue}"] = messages
+
+    def pop_flash(self, queue: str = "") -> list:
+        if f"_f_{queue}" not in self:
+            return []
+        return self.pop(f"_f_{queue}")
+
+    def peek_flash(self, queue: str = "") -> list:
+        return list(self.get(f"_f_{queue}", []))
+
+    def new_csrf_token(self) -> str:
+        return self.request.registry["emporium.csrf_policy"].new_csrf_token(
+            self.request
+        )
+
+    def get_csrf_token(self) -> str:
+        return self.request.registry["emporium.csrf_policy"].get_csrf_token(
+            self.request
+        )
+
+
+class SessionConfig:
+    def __init__(
+        self,
+        cookie_name: str,
+        idle_timeout: timedelta,
+        absolute_timeout: timedelta,
+        secure: bool | None,
+    ) -> None:
+        self.cookie_name = cookie_name
+        self.idle_timeout = idle_timeout
+        self.absolute_timeout = absolute_timeout
+        self.secure = secure
+
+
+class SessionFactory:
+    """Pyramid session factory: verifies the cookie and loads the record."""
+
+    def __init__(self, signer: SessionIdSigner, config: SessionConfig) -> None:
+        self.signer = signer
+        self.config = config
+
+    def cookie_session_id(self, request) -> tuple[str | None, bool]:
+        """The verified id from the request's cookie, and whether the current
+        key signed it."""
+        cached = request.environ.get("emporium.session_id")
+        if cached is None:
+            cached = self.signer.unsign(request.cookies.get(self.config.cookie_name))
+            request.environ["emporium.session_id"] = cached
+        return cached
+
+    def __call__(self, request) -> ServerSideSession:
+        session_id, current = self.cookie_session_id(request)
+        record = None
+        if session_id is not None:
+            record = request.dbsession.get(SessionRecord, session_id)
+            if record is not None and self._expired(record):
+                request.dbsession.delete(record)
+                record = None
+                session_id = None
+        return ServerSideSession(
+            request,
+            self.signer,
+            self.config,
+            session_id,
+            record,
+            # A proxy-assigned id or one signed by an old key gets a new cookie.
+            reissue_cookie=session_id is not None and not current,
+        )
+
+    def _expired(self, record: SessionRecord) -> bool:
+        now = utcnow()
+        return (
+            now - record.updated_at > self.config.idle_timeout
+            or now - record.created_at > self.config.absolute_timeout
+        )
