@@ -4,6 +4,7 @@ and the WSGI application."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,8 @@ def make_settings(database_url: str, **overrides) -> dict:
         "emporium.themes.directories": str(ROOT / "themes"),
         "emporium.themes.hosts": "partner.localhost = partner",
         "pyramid.reload_templates": "false",
+        # Each app gets its own host-local cache store, never the repository's.
+        "cache.local.arguments.path": tempfile.mkdtemp(prefix="emporium-cache-"),
         "retry.attempts": "3",
         "emporium.session.secret": "test-session-key-1 test-session-key-old",
         "emporium.api.strict_responses": "true",

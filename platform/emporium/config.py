@@ -38,6 +38,9 @@ def configure(settings: dict | None = None) -> Configurator:
     config.include("emporium.api")
     config.include("emporium.seeding")
     config.include("emporium.health")
+    # Counters at /metrics, then the object cache (it reports to both).
+    config.include("emporium.metrics")
+    config.include("emporium.cache")
     # Rendering: themes, then the pages shown when something goes wrong.
     config.include("emporium.themes")
     config.include("emporium.errorpages")

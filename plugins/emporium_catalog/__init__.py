@@ -7,13 +7,31 @@ from emporium.interfaces import IProductRepository, IStoreSection
 
 
 def includeme(config: Configurator) -> None:
+    from emporium.database import Base
     from emporium_catalog import views
+    from emporium_catalog.interfaces import IProductCatalog
+    from emporium_catalog.models import Category, Product
+    from emporium_catalog.products import (
+        ProductChanged,
+        category_keys,
+        details_keys,
+        on_product_changed,
+        product_keys,
+    )
     from emporium_catalog.seed import CatalogSeeder
-    from emporium_catalog.services import repository_factory
+    from emporium_catalog.services import catalog_factory, repository_factory
 
     config.include("emporium_catalog.routes")
     config.add_migrations("emporium_catalog:migrations")
     config.register_service_factory(repository_factory, IProductRepository)
+    # Products read through the object cache, invalidated after each commit.
+    config.register_service_factory(catalog_factory, IProductCatalog)
+    config.register_cache_keys(Product, product_keys)
+    config.register_cache_keys(Category, category_keys)
+    config.register_cache_keys(Base, details_keys)
+    config.add_subscriber(
+        lambda event: on_product_changed(event, config.registry), ProductChanged
+    )
     config.add_seeder(CatalogSeeder(config.registry), "catalog")
     config.add_store_section(
         name="store",

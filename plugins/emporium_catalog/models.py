@@ -26,6 +26,15 @@ from emporium.money import from_minor
 LOW_STOCK = 5
 
 
+def availability_of(stock: int) -> str:
+    """``in_stock``, ``low`` or ``sold_out``: what a shopper is told."""
+    if stock <= 0:
+        return "sold_out"
+    if stock <= LOW_STOCK:
+        return "low"
+    return "in_stock"
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -81,11 +90,7 @@ class Product(Base):
     @property
     def availability(self) -> str:
         """``in_stock``, ``low`` or ``sold_out``: what a shopper is told."""
-        if self.stock <= 0:
-            return "sold_out"
-        if self.stock <= LOW_STOCK:
-            return "low"
-        return "in_stock"
+        return availability_of(self.stock)
 
     def __repr__(self) -> str:
         return f"<Product {self.id} {self.sku}>"

@@ -124,3 +124,13 @@ class SqlProductRepository:
 
 def repository_factory(context, request) -> SqlProductRepository:
     return SqlProductRepository(request.dbsession, request.registry)
+
+
+def catalog_factory(context, request):
+    """The request's product façade (see ``emporium_catalog.products``)."""
+    from emporium.cache.interfaces import IObjectCache
+    from emporium_catalog.products import ProductCatalog
+
+    return ProductCatalog(
+        request.find_service(IObjectCache), request.registry, lambda: request.dbsession
+    )

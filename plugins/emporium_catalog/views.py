@@ -8,8 +8,8 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 
 from emporium.errors import InvalidInput
-from emporium.interfaces import IProductRepository
 from emporium.sections import get_section
+from emporium_catalog.interfaces import IProductCatalog
 from emporium_catalog.services import Cursor
 
 MAX_PAGE_SIZE = 100
@@ -30,16 +30,16 @@ def _page_size(request) -> int:
 
 def section_front(section, request):
     """The front of any store section (the context is the section)."""
-    repository = request.find_service(IProductRepository)
+    catalog = request.find_service(IProductCatalog)
     return {
-        "categories": repository.categories(section.name),
-        "products": repository.top_in_section(section.name, FRONT_PRODUCTS),
+        "categories": catalog.categories(section.name),
+        "products": catalog.top_in_section(section.name, FRONT_PRODUCTS),
     }
 
 
 def category_page(request):
-    repository = request.find_service(IProductRepository)
-    category = repository.category_by_slug(request.matchdict["slug"])
+    catalog = request.find_service(IProductCatalog)
+    category = catalog.category_by_slug(request.matchdict["slug"])
     if category is None:
         raise HTTPNotFound()
     request.section = get_section(request.registry, category.section)
@@ -48,7 +48,7 @@ def category_page(request):
     before = Cursor.parse("before", request.GET.get("before"))
     if after and before:
         raise InvalidInput("before", "cannot be combined with after")
-    page = repository.category_page(category, size, after=after, before=before)
+    page = catalog.category_page(category, size, after=after, before=before)
     keep = {"per_page": size} if "per_page" in request.GET else {}
 
     def link(**query) -> str:
@@ -57,18 +57,18 @@ def category_page(request):
     return {
         "category": category,
         "page": page,
-        "next_url": link(after=str(page.next)) if page.next else None,
-        "previous_url": link(before=str(page.previous)) if page.previous else None,
+        "next_url": link(after=page.next) if page.next else None,
+        "previous_url": link(before=page.previous) if page.previous else None,
     }
 
 
 def product_page(request):
-    repository = request.find_service(IProductRepository)
-    product = repository.get(int(request.matchdict["id"]))
+    catalog = request.find_service(IProductCatalog)
+    product = catalog.product_view(int(request.matchdict["id"]))
     if product is None:
         raise HTTPNotFound()
     request.section = get_section(request.registry, product.section)
-    return {"product": product, "details": repository.details(product)}
+    return {"product": product, "details": product.details}
 
 
 _PALETTE = ("#c0392b", "#2980b9", "#27ae60", "#8e44ad", "#d35400", "#16a085")

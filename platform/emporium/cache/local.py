@@ -1,0 +1,304 @@
+"""Tier 2: a store on the host's disk, shared by every worker process of the
+host, that survives ``kill -9`` of any of them.
+
+LMDB is the engine (``emporium.lmdb``); SQLite in WAL mode
+(``emporium.sqlite``) is kept beside it as the measured alternative (see
+``bench/cache.py`` and README.md). Both are caches, not records: a store that
+cannot be opened is moved aside, with a warning, and rebuilt empty.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import sqlite3
+import threading
+import time
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+import lmdb
+from dogpile.cache.api import NO_VALUE, CacheBackend, CachedValue
+from zope.interface import implementer
+
+from emporium.cache.entries import decode, encode
+from emporium.cache.interfaces import ICacheTier
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAP_SIZE = 1 << 30  # 1 GiB of address space; the file grows as used.
+
+# path -> the environment this process opened there.
+_open_environments: dict[str, lmdb.Environment] = {}
+
+
+@contextmanager
+def _host_lock(path: str) -> Iterator[None]:
+    """Serialize open-or-repair between the processes of the host."""
+    fd = os.open(path + ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def move_aside(path: str, reason: object) -> str:
+    """Rename a store that cannot be opened, so that it is rebuilt empty."""
+    target = f"{path}.broken-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    os.replace(path, target)
+    log.warning(
+        "cache store %s cannot be opened (%s): moved aside to %s, starting empty",
+        path,
+        reason,
+        target,
+    )
+    return target
+
+
+class _ForkAware:
+    """Drop a handle opened before ``fork()``: a child opens its own."""
+
+    _instances: weakref.WeakSet = weakref.WeakSet()
+
+    def __init__(self) -> None:
+        _ForkAware._instances.add(self)
+
+    def _forget(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @classmethod
+    def _after_fork(cls) -> None:
+        _open_environments.clear()
+        for instance in list(cls._instances):
+            instance._forget()
+
+
+os.register_at_fork(after_in_child=_ForkAware._after_fork)
+
+
+@implementer(ICacheTier)
+class LmdbBackend(_ForkAware, CacheBackend):
+    """``cache.local.backend = emporium.lmdb``.
+
+    Arguments: ``path`` (a folder; put it on tmpfs such as ``/run`` and a host
+    reboot starts it empty), ``map_size`` (bytes; when the store is full it is
+    emptied and filled again), ``max_readers``.
+    """
+
+    name = "local"
+    shared = False
+
+    def __init__(self, arguments: Mapping) -> None:
+        super().__init__()
+        self.path = os.path.abspath(arguments["path"])
+        self.map_size = int(arguments.get("map_size", DEFAULT_MAP_SIZE))
+        self.max_readers = int(arguments.get("max_readers", 126))
+        self._env: lmdb.Environment | None = None
+        self._open_lock = threading.Lock()
+
+    # -- opening, repairing --------------------------------------------------
+
+    def _forget(self) -> None:
+        self._env = None
+        self._open_lock = threading.Lock()
+
+    @property
+    def env(self) -> lmdb.Environment:
+        env = self._env
+        if env is None:
+            with self._open_lock:
+                if self._env is None:
+                    self._env = self._open()
+                env = self._env
+        return env
+
+    def _open(self) -> lmdb.Environment:
+        # LMDB allows one handle per store and process: backends of several
+        # apps in one process (tests, commands) share it.
+        env = _open_environments.get(self.path)
+        if env is not None:
+            return env
+        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+        with _host_lock(self.path):
+            try:
+                env = self._open_checked()
+            except (lmdb.Error, OSError) as exc:
+                if os.path.exists(self.path):
+                    move_aside(self.path, f"{type(exc).__name__}: {exc}")
+                env = self._open_checked()
+        _open_environments[self.path] = env
+        return env
+
+    def _open_checked(self) -> lmdb.Environment:
+        env = lmdb.open(
+            self.path,
+            map_size=self.map_size,
+            max_readers=self.max_readers,
+            # A process crash cannot tear a committed transaction: the pages
+            # are the kernel's. Skipping fsync only risks the last writes on
+            # a host crash, and this is a cache (keep it on tmpfs).
+            sync=False,
+            metasync=False,
+            readahead=False,
+            max_dbs=0,
+        )
+        try:
+            # Free the reader slots of killed processes, then read something.
+            env.reader_check()
+            with env.begin() as txn:
+                cursor = txn.cursor()
+                if cursor.first():
+                    cursor.value()
+        except lmdb.Error:
+            env.close()
+            raise
+        return env
+
+    def close(self) -> None:
+        """Close the store for every backend of this process that uses it."""
+        with self._open_lock:
+            env = _open_environments.pop(self.path, None) or self._env
+            if env is not None:
+                env.close()
+            self._env = None
+
+    # -- the dogpile backend API ---------------------------------------------
+
+    def get(self, key):
+        return self.get_multi((key,))[0]
+
+    def get_multi(self, keys: Sequence[str]) -> list:
+        with self.env.begin(buffers=True) as txn:
+            get = txn.get
+            return [
+                decode(bytes(raw) if raw is not None else None)
+                for raw in map(get, (k.encode() for k in keys))
+            ]
+
+    def set(self, key, value) -> None:
+        self.set_multi({key: value})
+
+    def set_multi(self, mapping: Mapping[str, CachedValue]) -> None:
+        items = [(key.encode(), encode(entry)) for key, entry in mapping.items()]
+        try:
+            self._write(items)
+        except lmdb.MapFullError:
+            log.info("cache store %s is full: emptying it", self.path)
+            self.clear()
+            self._write(items)
+
+    def _write(self, items) -> None:
+        with self.env.begin(write=True) as txn:
+            for key, raw in items:
+                txn.put(key, raw)
+
+    def delete(self, key) -> None:
+        self.delete_multi((key,))
+
+    def delete_multi(self, keys: Sequence[str]) -> None:
+        with self.env.begin(write=True) as txn:
+            for key in keys:
+                txn.delete(key.encode())
+
+    def clear(self) -> None:
+        env = self.env
+        with env.begin(write=True) as txn:
+            txn.drop(env.open_db(txn=txn), delete=False)
+
+    def __len__(self) -> int:
+        return self.env.stat()["entries"]
+
+
+@implementer(ICacheTier)
+class SqliteBackend(_ForkAware, CacheBackend):
+    """``cache.local.backend = emporium.sqlite``: the same tier on SQLite in
+    WAL mode. Arguments: ``path`` (a file)."""
+
+    name = "local"
+    shared = False
+
+    def __init__(self, arguments: Mapping) -> None:
+        super().__init__()
+        self.path = os.path.abspath(arguments["path"])
+        self._local = threading.local()
+        self._generation = 0
+
+    def _forget(self) -> None:
+        self._local = threading.local()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+            with _host_lock(self.path):
+                try:
+                    connection = self._connect()
+                except sqlite3.DatabaseError as exc:
+                    for suffix in ("-wal", "-shm"):
+                        if os.path.exists(self.path + suffix):
+                            os.remove(self.path + suffix)
+                    move_aside(self.path, exc)
+                    connection = self._connect()
+            self._local.connection = connection
+        return connection
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=OFF")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS entries "
+                "(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID"
+            )
+            connection.execute("SELECT count(*) FROM entries WHERE key = ''")
+        except sqlite3.DatabaseError:
+            connection.close()
+            raise
+        return connection
+
+    def get(self, key):
+        return self.get_multi((key,))[0]
+
+    def get_multi(self, keys: Sequence[str]) -> list:
+        execute = self.db.execute
+        found = []
+        for key in keys:
+            row = execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
+            found.append(decode(row[0]) if row else NO_VALUE)
+        return found
+
+    def set(self, key, value) -> None:
+        self.set_multi({key: value})
+
+    def set_multi(self, mapping: Mapping[str, CachedValue]) -> None:
+        db = self.db
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(
+                "INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)",
+                [(key, encode(entry)) for key, entry in mapping.items()],
+            )
+
+    def delete(self, key) -> None:
+        self.delete_multi((key,))
+
+    def delete_multi(self, keys: Sequence[str]) -> None:
+        db = self.db
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("DELETE FROM entries WHERE key = ?", [(k,) for k in keys])
+
+    def clear(self) -> None:
+        self.db.execute("DELETE FROM entries")
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None

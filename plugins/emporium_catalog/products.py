@@ -1,0 +1,421 @@
+"""The product façade: a product is read as partitions, each cached under its
+own key with its own time-to-live, and handed to templates as one flat view.
+
+- ``core``: sku, section, category, name, description, image (``products``);
+- ``pricing``: price in minor units, currency (``products``);
+- ``inventory``: stock (``products``);
+- the section's own (``book``, ``videogame``): its fields, from its table.
+
+Categories (``category:``) and listings (``listing:``, the ids of a category
+page or a section's best sellers) are cached too, listings briefly: a warm
+product or category page reads no database at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import inspect, select, tuple_
+from sqlalchemy.orm import Session, object_session
+from zope.interface import implementer
+
+from emporium.cache.interfaces import IObjectCache
+from emporium.cache.invalidation import invalidate
+from emporium.money import from_minor
+from emporium.sections import get_section, get_sections
+from emporium_catalog.interfaces import IProductCatalog
+from emporium_catalog.models import Category, Product, availability_of
+
+CORE, PRICING, INVENTORY = "core", "pricing", "inventory"
+CARD = (CORE, PRICING, INVENTORY)
+PAGE = None  # every partition of the product, its section's included
+
+# The columns of each partition that lives in ``products``.
+COLUMNS = {
+    CORE: ("sku", "section", "category_id", "name", "description", "image_url"),
+    PRICING: ("price_minor", "currency"),
+    INVENTORY: ("stock",),
+}
+LISTING_PARTITION = "listing"
+CATEGORY_PARTITION = "category"
+
+
+def product_key(partition: str, product_id: int) -> str:
+    return f"{partition}:{product_id}"
+
+
+def section_partition(section) -> str | None:
+    """The partition of a section's own fields: the first it declares."""
+    if section is None or section.details_model is None:
+        return None
+    return next(iter(section.partitions), section.name)
+
+
+# -- loading partitions from the database (one query per partition) ----------
+
+
+def load_columns(dbsession: Session, partition: str, ids: Sequence[int]) -> dict:
+    names = COLUMNS[partition]
+    columns = [getattr(Product, name) for name in names]
+    rows = dbsession.execute(select(Product.id, *columns).where(Product.id.in_(ids)))
+    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
+
+
+def load_details(dbsession: Session, section, ids: Sequence[int]) -> dict:
+    model = section.details_model
+    rows = dbsession.scalars(select(model).where(model.product_id.in_(ids)))
+    return {
+        row.product_id: {f.name: getattr(row, f.name, None) for f in section.fields}
+        for row in rows
+    }
+
+
+def category_record(category: Category) -> dict:
+    return {
+        "id": category.id,
+        "slug": category.slug,
+        "name": category.name,
+        "section": category.section,
+        "description": category.description,
+    }
+
+
+# -- what templates see --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryView:
+    id: int
+    slug: str
+    name: str
+    section: str
+    description: str
+
+    @classmethod
+    def of(cls, record: dict | None) -> CategoryView | None:
+        return None if record is None else cls(**record)
+
+
+class ProductView:
+    """One flat, read-only structure of a product for templates: attributes
+    (``product.name``) and items (``product["name"]``) alike. Fields of
+    partitions that were not loaded are None."""
+
+    __slots__ = (
+        "id",
+        "sku",
+        "section",
+        "category_id",
+        "name",
+        "description",
+        "image_url",
+        "price_minor",
+        "currency",
+        "price",
+        "stock",
+        "availability",
+        "category",
+        "details",
+    )
+
+    def __init__(self, product_id: int, **fields: Any) -> None:
+        self.id = product_id
+        for name in self.__slots__[1:]:
+            setattr(self, name, fields.get(name))
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self, name)
+
+    def __repr__(self) -> str:
+        return f"<ProductView {self.id} {self.name!r}>"
+
+
+class CatalogProduct:
+    """A product as the partitions that were loaded; ``view()`` flattens it."""
+
+    __slots__ = ("id", "partitions", "category", "section")
+
+    def __init__(self, product_id: int, partitions: dict[str, dict]) -> None:
+        self.id = product_id
+        self.partitions = partitions
+        self.category: dict | None = None
+        self.section = None
+
+    def __getitem__(self, partition: str) -> dict:
+        return self.partitions[partition]
+
+    def view(self) -> ProductView:
+        fields: dict[str, Any] = {}
+        for partition, values in self.partitions.items():
+            if partition in COLUMNS:
+                fields.update(values)
+        if "price_minor" in fields:
+            fields["price"] = from_minor(fields["price_minor"], fields["currency"])
+        if "stock" in fields:
+            fields["availability"] = availability_of(fields["stock"])
+        fields["category"] = CategoryView.of(self.category)
+        section = self.section
+        own = self.partitions.get(section_partition(section)) if section else None
+        fields["details"] = (
+            [(f.label, own.get(f.name)) for f in section.fields] if own else []
+        )
+        return ProductView(self.id, **fields)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: Sequence[ProductView]
+    next: str | None
+    previous: str | None
+
+
+# -- the façade ----------------------------------------------------------------
+
+
+@implementer(IProductCatalog)
+class ProductCatalog:
+    """Products through the object cache; the database only for misses.
+
+    One instance per request: what it loaded is kept for the request too.
+    """
+
+    def __init__(
+        self, cache: IObjectCache, registry, dbsession: Callable[[], Session]
+    ) -> None:
+        self.cache = cache
+        self.registry = registry
+        self._dbsession = dbsession
+
+    # products
+
+    def _loaders(self) -> dict[str, Callable[[Session, Sequence[int]], dict]]:
+        loaders: dict[str, Callable] = {
+            name: (lambda db, ids, name=name: load_columns(db, name, ids))
+            for name in COLUMNS
+        }
+        for section in get_sections(self.registry):
+            partition = section_partition(section)
+            if partition is not None:
+                loaders[partition] = lambda db, ids, s=section: load_details(db, s, ids)
+        return loaders
+
+    def _make(self, keys: list[str]) -> list:
+        """Creator of missing product partitions: one query per partition."""
+        wanted: dict[str, list[int]] = {}
+        for key in keys:
+            partition, _, ident = key.partition(":")
+            wanted.setdefault(partition, []).append(int(ident))
+        loaders = self._loaders()
+        dbsession = self._dbsession()
+        found = {
+            partition: loaders[partition](dbsession, ids)
+            for partition, ids in wanted.items()
+        }
+        made = []
+        for key in keys:
+            partition, _, ident = key.partition(":")
+            made.append(found[partition].get(int(ident)))
+        return made
+
+    def load_many(
+        self, product_ids: Iterable[int], partitions: Sequence[str] = CARD
+    ) -> list[CatalogProduct]:
+        ids = list(dict.fromkeys(int(i) for i in product_ids))
+        keys = [product_key(p, i) for i in ids for p in partitions]
+        values = iter(self.cache.get_many(keys, self._make))
+        products = []
+        for product_id in ids:
+            parts = {p: next(values) for p in partitions}
+            if all(value is not None for value in parts.values()):
+                products.append(CatalogProduct(product_id, parts))
+        return products
+
+    def load(
+        self, product_id: int, partitions: Sequence[str] | None = PAGE
+    ) -> CatalogProduct | None:
+        found = self.load_many([product_id], CARD if partitions is None else partitions)
+        if not found:
+            return None
+        product = found[0]
+        if CORE in product.partitions:
+            product.section = get_section(self.registry, product[CORE]["section"])
+        if partitions is None and product.section is not None:
+            own = section_partition(product.section)
+            if own is not None:
+                key = product_key(own, product_id)
+                values = self.cache.get_many([key], self._make)
+                product.partitions[own] = values[0] or {}
+        return product
+
+    def product_view(self, product_id: int) -> ProductView | None:
+        product = self.load(product_id)
+        if product is None:
+            return None
+        category_id = product[CORE]["category_id"]
+        if category_id is not None:
+            product.category = self.category(category_id)
+        return product.view()
+
+    def views(self, product_ids: Iterable[int]) -> list[ProductView]:
+        return [product.view() for product in self.load_many(product_ids)]
+
+    # categories
+
+    def category(self, category_id: int) -> dict | None:
+        def make(key: str) -> dict | None:
+            category = self._dbsession().get(Category, category_id)
+            return None if category is None else category_record(category)
+
+        return self.cache.get(f"category:{category_id}", make)
+
+    def category_by_slug(self, slug: str) -> CategoryView | None:
+        def make(key: str) -> dict | None:
+            category = self._dbsession().scalar(
+                select(Category).where(Category.slug == slug)
+            )
+            return None if category is None else category_record(category)
+
+        return CategoryView.of(self.cache.get(f"category:slug:{slug}", make))
+
+    def categories(self, section_name: str) -> list[CategoryView]:
+        def make(key: str) -> list[dict]:
+            rows = self._dbsession().scalars(
+                select(Category)
+                .where(Category.section == section_name)
+                .order_by(Category.position, Category.name)
+            )
+            return [category_record(row) for row in rows]
+
+        records = self.cache.get(f"category:section:{section_name}", make)
+        return [CategoryView(**record) for record in records]
+
+    # listings
+
+    def top_in_section(self, section_name: str, limit: int) -> list[ProductView]:
+        def make(key: str) -> list[int]:
+            return list(
+                self._dbsession().scalars(
+                    select(Product.id)
+                    .where(Product.section == section_name)
+                    .order_by(Product.best_seller_rank, Product.id)
+                    .limit(limit)
+                )
+            )
+
+        ids = self.cache.get(f"listing:top:{section_name}:{limit}", make)
+        return self.views(ids)
+
+    def category_page(
+        self, category: CategoryView, size: int, after=None, before=None
+    ) -> Page:
+        position = f"b{before}" if before is not None else f"a{after or ''}"
+        key = f"listing:category:{category.id}:{size}:{position}"
+        listing = self.cache.get(
+            key, lambda key: self._category_ids(category.id, size, after, before)
+        )
+        return Page(self.views(listing["ids"]), listing["next"], listing["previous"])
+
+    def _category_ids(self, category_id: int, size: int, after, before) -> dict:
+        """The ids of one page in best-seller order, by keyset: the cost does
+        not grow with how deep the page is, nor with the catalog."""
+        rank = tuple_(Product.best_seller_rank, Product.id)
+        query = select(Product.id, Product.best_seller_rank).where(
+            Product.category_id == category_id
+        )
+        if before is not None:
+            query = query.where(rank < tuple_(before.rank, before.id)).order_by(
+                Product.best_seller_rank.desc(), Product.id.desc()
+            )
+        else:
+            if after is not None:
+                query = query.where(rank > tuple_(after.rank, after.id))
+            query = query.order_by(Product.best_seller_rank, Product.id)
+        rows = list(self._dbsession().execute(query.limit(size + 1)))
+        more = len(rows) > size
+        rows = rows[:size]
+        if before is not None:
+            rows.reverse()
+        first = f"{rows[0][1]}.{rows[0][0]}" if rows else None
+        last = f"{rows[-1][1]}.{rows[-1][0]}" if rows else None
+        if before is not None:
+            following, preceding = last, (first if more else None)
+        else:
+            following = last if more else None
+            preceding = first if after is not None else None
+        return {
+            "ids": [row[0] for row in rows],
+            "next": following,
+            "previous": preceding,
+        }
+
+
+# -- invalidation ----------------------------------------------------------------
+
+
+class ProductChanged:
+    """Event: these products changed outside the ORM (an import, raw SQL).
+
+    Notify it after the commit: ``registry.notify(ProductChanged([42]))``;
+    ``partitions`` narrows what is invalidated (every partition by default).
+    Changes made through the ORM in a watched session need no event.
+    """
+
+    def __init__(
+        self, product_ids: Iterable[int], partitions: Iterable[str] | None = None
+    ) -> None:
+        self.product_ids = [int(i) for i in product_ids]
+        self.partitions = None if partitions is None else tuple(partitions)
+
+
+def all_partitions(registry) -> list[str]:
+    names = list(COLUMNS)
+    for section in get_sections(registry):
+        partition = section_partition(section)
+        if partition is not None and partition not in names:
+            names.append(partition)
+    return names
+
+
+def on_product_changed(event: ProductChanged, registry) -> None:
+    partitions = event.partitions or all_partitions(registry)
+    invalidate(
+        registry, [product_key(p, i) for i in event.product_ids for p in partitions]
+    )
+
+
+def product_keys(product: Product, registry) -> list[str]:
+    """The keys a flushed product makes wrong: the partitions whose columns
+    changed (all of them when it is new or deleted)."""
+    if product.id is None:
+        return []
+    session = object_session(product)
+    if session is not None and (product in session.new or product in session.deleted):
+        changed = all_partitions(registry)
+    else:
+        state = inspect(product)
+        changed = [
+            partition
+            for partition, names in COLUMNS.items()
+            if any(state.attrs[name].history.has_changes() for name in names)
+        ]
+    return [product_key(partition, product.id) for partition in changed]
+
+
+def details_keys(row, registry) -> list[str]:
+    for section in get_sections(registry):
+        if isinstance(row, section.details_model or ()):
+            return [product_key(section_partition(section), row.product_id)]
+    return []
+
+
+def category_keys(category: Category, registry) -> list[str]:
+    state = inspect(category)
+    slugs = {category.slug, *state.attrs.slug.history.deleted}
+    sections = {category.section, *state.attrs.section.history.deleted}
+    return [
+        f"category:{category.id}",
+        *(f"category:slug:{slug}" for slug in slugs if slug),
+        *(f"category:section:{name}" for name in sections if name),
+    ]
