@@ -26,7 +26,8 @@ class SectionField:
     """One of a section's own product fields.
 
     ``kind`` is one of ``text``, ``int``, ``choice``; ``choices`` lists the
-    allowed values of a ``choice`` field; ``facet`` marks it for search facets.
+    allowed values of a ``choice`` field; ``facet`` marks it for search facets;
+    ``searchable`` lets words of its value find the product (an author's name).
     """
 
     name: str
@@ -35,6 +36,7 @@ class SectionField:
     choices: tuple[str, ...] = ()
     facet: bool = False
     required: bool = False
+    searchable: bool = True
 
 
 @implementer(IStoreSection)

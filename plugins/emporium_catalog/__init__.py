@@ -33,6 +33,7 @@ def includeme(config: Configurator) -> None:
         lambda event: on_product_changed(event, config.registry), ProductChanged
     )
     config.add_seeder(CatalogSeeder(config.registry), "catalog")
+    config.include("emporium_catalog.search")
     config.add_store_section(
         name="store",
         title="Toys & Games",

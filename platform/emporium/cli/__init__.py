@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from emporium.cli.commands import migrate, revision, seed
+from emporium.cli.search import reindex, search_server
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,3 +16,5 @@ def main() -> None:
 main.add_command(migrate)
 main.add_command(revision)
 main.add_command(seed)
+main.add_command(reindex)
+main.add_command(search_server)

@@ -1,0 +1,231 @@
+"""``GET /search`` (HTML), ``GET /api/v1/search`` and
+``GET /api/v1/search/suggest`` (JSON), and the 503 shown when search is
+unavailable."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace as Namespace
+
+from pyramid.config import Configurator
+from pyramid.response import Response
+
+from emporium.api.problems import is_api_request, problem
+from emporium.errors import InvalidInput
+from emporium.interfaces import IProductRepository
+from emporium.search.conditions import (
+    MAX_QUERY_LENGTH,
+    conditions_from_request,
+    facet_fields,
+    sort_rules,
+)
+from emporium.search.errors import SearchUnavailable
+from emporium.search.interfaces import IProductLoader, ISearch
+from emporium.themes import render_template
+
+SUGGESTIONS = 8
+
+
+def _per_page(request) -> int:
+    return int(request.registry.settings.get("emporium.catalog.page_size", 24))
+
+
+def load_products(request, ids: list[int]) -> list:
+    """The products of ``ids`` in one batch: through the product repository's
+    cached ``load_many`` when it has one, else one query."""
+    if not ids:
+        return []
+    repository = request.find_service(IProductRepository)
+    load_many = getattr(repository, "load_many", None)
+    if load_many is not None:
+        products = load_many(ids)
+        if isinstance(products, dict):
+            products = [products[i] for i in ids if i in products]
+        return [p for p in products if p is not None]
+    loader = request.registry.getUtility(IProductLoader)
+    return loader.load_many(request.dbsession, ids)
+
+
+def _search(request):
+    conditions, section = conditions_from_request(request, _per_page(request))
+    result = request.find_service(ISearch).search(conditions)
+    products = load_products(request, result.ids)
+    return conditions, section, result, products
+
+
+def _url(request, conditions, **changes) -> str:
+    query = {
+        "q": conditions.words,
+        "section": conditions.section,
+        "sort": conditions.sort if conditions.sort != "relevance" else None,
+        "in_stock": "1" if conditions.in_stock else None,
+        "category": conditions.category,
+    }
+    facets = {name: list(values) for name, values in conditions.facets.items()}
+    for name, value in changes.items():
+        if name.startswith("facet_"):
+            facets[name[6:]] = [value] if value is not None else []
+        else:
+            query[name] = value
+    pairs = [(k, v) for k, v in query.items() if v not in (None, "")]
+    pairs += [(k, v) for k, values in facets.items() for v in values]
+    return request.route_path("search", _query=pairs)
+
+
+def search_page(request):
+    conditions, section, result, products = _search(request)
+    if section is not None:
+        request.section = section
+    pages = max(1, math.ceil(min(result.total, 100_000) / conditions.per_page))
+    labels = {f.name: f.label for f in facet_fields(request.registry, section)}
+    labels["section"] = "Department"
+    titles = {s.name: s.title for s in request.sections}
+    facets = []
+    for name, counts in result.facets.items():
+        chosen = set(conditions.facets.get(name, ()))
+        if name == "section":
+            chosen = {conditions.section} if conditions.section else set()
+        entries = []
+        for c in counts:
+            if name == "section":
+                url = _url(request, conditions, section=c.value, page=None)
+                label = titles.get(c.value, c.value)
+            else:
+                url = _url(request, conditions, **{"facet_" + name: c.value})
+                label = c.value
+            entries.append(
+                Namespace(label=label, count=c.count, url=url, chosen=c.value in chosen)
+            )
+        facets.append(
+            Namespace(name=name, label=labels.get(name, name), values=entries)
+        )
+    sorts = [
+        Namespace(
+            name=name,
+            label=label,
+            url=_url(request, conditions, sort=name),
+            chosen=name == conditions.sort,
+        )
+        for name, label in sort_rules(section).items()
+    ]
+    page = conditions.page
+    return {
+        "query": conditions.words,
+        "conditions": conditions,
+        "search_section": section,
+        "products": products,
+        "total": result.total,
+        "facets": facets,
+        "sorts": sorts,
+        "page": page,
+        "pages": pages,
+        "max_query_length": MAX_QUERY_LENGTH,
+        "clear_url": _url(
+            request, conditions, **{f"facet_{n}": None for n in conditions.facets}
+        ),
+        "in_stock_url": _url(
+            request, conditions, in_stock=None if conditions.in_stock else "1"
+        ),
+        "previous_url": _url(request, conditions, page=page - 1) if page > 1 else None,
+        "next_url": _url(request, conditions, page=page + 1) if page < pages else None,
+    }
+
+
+def product_json(request, product) -> dict:
+    return {
+        "id": product.id,
+        "name": product.name,
+        "section": product.section,
+        "url": request.route_path("product", id=product.id),
+        "image_url": product.image_url,
+        "price": str(product.price),
+        "currency": product.currency,
+        "stock": product.stock,
+        "availability": product.availability,
+    }
+
+
+def api_search(request):
+    conditions, section, result, products = _search(request)
+    request.response.cache_control = "public, max-age=0, s-maxage=30"
+    return {
+        "query": conditions.words,
+        "section": conditions.section,
+        "sort": conditions.sort,
+        "sorts": list(sort_rules(section)),
+        "page": conditions.page,
+        "per_page": conditions.per_page,
+        "total": result.total,
+        "ids": result.ids,
+        "products": [product_json(request, p) for p in products],
+        "facets": {
+            name: [{"value": c.value, "count": c.count} for c in counts]
+            for name, counts in result.facets.items()
+        },
+    }
+
+
+def api_suggest(request):
+    text = request.GET.get("q", "")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise InvalidInput("q", f"must be at most {MAX_QUERY_LENGTH} characters")
+    suggestions = request.find_service(ISearch).suggest(text, SUGGESTIONS)
+    request.response.cache_control = "public, max-age=60, s-maxage=300"
+    return {
+        "query": text,
+        "suggestions": [
+            {
+                "id": s["id"],
+                "name": s["name"],
+                "url": request.route_path("product", id=s["id"]),
+            }
+            for s in suggestions
+        ],
+    }
+
+
+def search_unavailable(exc: SearchUnavailable, request) -> Response:
+    """503 with Retry-After: a problem document under /api/, else a page."""
+    if is_api_request(request):
+        response = problem(
+            request,
+            503,
+            "Search is unavailable at the moment; please try again shortly.",
+            title="Search is unavailable",
+        )
+    else:
+        body = render_template(
+            request,
+            "error.pt",
+            {
+                "status": 503,
+                "title": "Search is unavailable",
+                "message": "Search is unavailable at the moment. Please try again "
+                "in a little while; the rest of the store works as usual.",
+                "field": None,
+                "request_id": request.request_id,
+            },
+        )
+        response = Response(body, status=503, content_type="text/html", charset="utf-8")
+    response.headers["Retry-After"] = "30"
+    response.cache_control = "no-store"
+    return response
+
+
+def includeme(config: Configurator) -> None:
+    config.add_route("search", "/search")
+    config.add_route("api_search", "/api/v1/search")
+    config.add_route("api_search_suggest", "/api/v1/search/suggest")
+    config.add_view(
+        search_page, route_name="search", renderer="search.pt", request_method="GET"
+    )
+    config.add_view(
+        api_search, route_name="api_search", renderer="json", request_method="GET"
+    )
+    config.add_view(
+        api_suggest,
+        route_name="api_search_suggest",
+        renderer="json",
+        request_method="GET",
+    )
+    config.add_exception_view(search_unavailable, SearchUnavailable)
