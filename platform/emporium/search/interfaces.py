@@ -69,5 +69,7 @@ class ISearchIndexer(Interface):
 class IProductLoader(Interface):
     """Loads the products a search found, in one batch (catalog plugin)."""
 
-    def load_many(dbsession, ids):
-        """Return the products of ``ids`` that exist, in the order of ``ids``."""
+    def load_many(request, ids):
+        """Return the products of ``ids`` that exist, in the order of ``ids``,
+        as template-friendly views (id, name, image_url, price, currency,
+        stock, availability, section)."""

@@ -12,7 +12,6 @@ from pyramid.response import Response
 
 from emporium.api.problems import is_api_request, problem
 from emporium.errors import InvalidInput
-from emporium.interfaces import IProductRepository
 from emporium.search.conditions import (
     MAX_QUERY_LENGTH,
     conditions_from_request,
@@ -31,19 +30,10 @@ def _per_page(request) -> int:
 
 
 def load_products(request, ids: list[int]) -> list:
-    """The products of ``ids`` in one batch: through the product repository's
-    cached ``load_many`` when it has one, else one query."""
+    """The products of ``ids`` in one batch, from the object cache."""
     if not ids:
         return []
-    repository = request.find_service(IProductRepository)
-    load_many = getattr(repository, "load_many", None)
-    if load_many is not None:
-        products = load_many(ids)
-        if isinstance(products, dict):
-            products = [products[i] for i in ids if i in products]
-        return [p for p in products if p is not None]
-    loader = request.registry.getUtility(IProductLoader)
-    return loader.load_many(request.dbsession, ids)
+    return request.registry.getUtility(IProductLoader).load_many(request, ids)
 
 
 def _search(request):
