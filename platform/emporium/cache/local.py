@@ -189,7 +189,13 @@ class LmdbBackend(_ForkAware, CacheBackend):
         except lmdb.MapFullError:
             log.info("cache store %s is full: emptying it", self.path)
             self.clear()
-            self._write(items)
+            # Pages freed by a transaction are reused from the one after the
+            # next: commit a small one between.
+            self._write([(b"~", b"")])
+            try:
+                self._write(items)
+            except lmdb.MapFullError:
+                log.warning("cache store %s: entries larger than map_size", self.path)
 
     def _write(self, items) -> None:
         with self.env.begin(write=True) as txn:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -104,9 +103,12 @@ class ObjectCache:
         region: CacheRegion,
         ttls: Mapping[str, float] | None = None,
         bus: LocalBus | RedisBus | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.region = region
         self.backend: TieredBackend = region.backend
+        if clock is not None:
+            self.backend.clock = clock
         self.ttls = dict(DEFAULT_TTLS if ttls is None else ttls)
         # Partitions whose time-to-live the settings chose: kept as set.
         self.explicit: set[str] = set()
@@ -188,7 +190,7 @@ class ObjectCache:
                         f"cache creator returned {len(payloads)} values "
                         f"for {len(todo)} keys"
                     )
-                now = time.time()
+                now = self.backend.clock()
                 self.backend.set_multi(
                     {
                         k: self._entry(k, p, now)
@@ -202,7 +204,7 @@ class ObjectCache:
                 lock.release()
 
     def set_many(self, mapping: Mapping[str, Any]) -> None:
-        now = time.time()
+        now = self.backend.clock()
         self.backend.set_multi({k: self._entry(k, v, now) for k, v in mapping.items()})
 
     def delete_many(self, keys: Sequence[str]) -> None:

@@ -64,6 +64,7 @@ class TieredBackend(CacheBackend):
         self.tiers: list[CacheBackend] = list(arguments["tiers"])
         self.counters: Counters = arguments.get("counters") or Counters()
         self.names = [tier.name for tier in self.tiers]
+        self.clock = arguments.get("clock") or time.time
 
     def get(self, key):
         return self.get_multi((key,))[0]
@@ -71,7 +72,7 @@ class TieredBackend(CacheBackend):
     def get_multi(self, keys: Sequence[str], count: bool = True) -> list:
         found: list = [NO_VALUE] * len(keys)
         pending = list(range(len(keys)))
-        now = time.time()
+        now = self.clock()
         counters = self.counters
         for depth, tier in enumerate(self.tiers):
             if not pending:

@@ -1,0 +1,86 @@
+"""Tier 2: LMDB (the engine) and SQLite in WAL mode (the alternative)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import pytest
+from dogpile.cache.api import NO_VALUE
+
+from emporium.cache.entries import make_entry
+from emporium.cache.local import LmdbBackend, SqliteBackend
+from tests.unit.cache.tiers import TierConformance
+
+
+@pytest.fixture
+def lmdb_tier(tmp_path):
+    tier = LmdbBackend({"path": str(tmp_path / "objects"), "map_size": 8 << 20})
+    yield tier
+    tier.close()
+
+
+class TestLmdbTier(TierConformance):
+    @pytest.fixture
+    def tier(self, lmdb_tier):
+        return lmdb_tier
+
+
+class TestSqliteTier(TierConformance):
+    @pytest.fixture
+    def tier(self, tmp_path):
+        tier = SqliteBackend({"path": str(tmp_path / "objects.sqlite")})
+        yield tier
+        tier.close()
+
+
+def test_two_handles_in_one_process_share_the_store(tmp_path):
+    path = str(tmp_path / "objects")
+    first = LmdbBackend({"path": path})
+    second = LmdbBackend({"path": path})
+    first.set_multi({"core:1": make_entry("one", 60)})
+    assert second.get_multi(["core:1"])[0].payload == "one"
+    first.close()
+
+
+def test_a_store_that_cannot_be_opened_is_moved_aside(tmp_path, caplog):
+    path = tmp_path / "objects"
+    path.mkdir()
+    (path / "data.mdb").write_bytes(b"this is not an LMDB file" * 1000)
+    tier = LmdbBackend({"path": str(path)})
+    with caplog.at_level(logging.WARNING, logger="emporium.cache.local"):
+        tier.set_multi({"core:1": make_entry("fresh", 60)})
+    assert tier.get_multi(["core:1"])[0].payload == "fresh"
+    assert "moved aside" in caplog.text
+    aside = [p for p in os.listdir(tmp_path) if p.startswith("objects.broken-")]
+    assert len(aside) == 1
+    tier.close()
+
+
+def test_a_broken_sqlite_store_is_moved_aside(tmp_path, caplog):
+    path = tmp_path / "objects.sqlite"
+    path.write_bytes(b"garbage" * 2000)
+    tier = SqliteBackend({"path": str(path)})
+    with caplog.at_level(logging.WARNING, logger="emporium.cache.local"):
+        tier.set_multi({"core:1": make_entry("fresh", 60)})
+    assert tier.get_multi(["core:1"])[0].payload == "fresh"
+    assert "moved aside" in caplog.text
+    tier.close()
+
+
+def test_a_full_store_is_emptied_and_filled_again(tmp_path, caplog):
+    tier = LmdbBackend({"path": str(tmp_path / "objects"), "map_size": 1 << 20})
+    big = "x" * 20_000
+    with caplog.at_level(logging.INFO, logger="emporium.cache.local"):
+        for i in range(200):
+            tier.set_multi({f"core:{i}": make_entry(big, 60)})
+    assert "is full" in caplog.text
+    assert tier.get_multi(["core:199"])[0].payload == big
+    assert tier.get_multi(["core:0"]) == [NO_VALUE]
+    tier.close()
+
+
+def test_unreadable_entries_are_misses(lmdb_tier):
+    with lmdb_tier.env.begin(write=True) as txn:
+        txn.put(b"core:1", b"\xff\xfe not json")
+    assert lmdb_tier.get_multi(["core:1"]) == [NO_VALUE]
