@@ -198,7 +198,8 @@ class IndexDirectory:
 
     def new_generation(self) -> str:
         os.makedirs(self.path, exist_ok=True)
-        name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**9:09d}"
+        # Nanoseconds since the epoch: names sort in the order they were made.
+        name = f"gen-{time.time_ns():020d}"
         folder = os.path.join(self.path, name)
         os.makedirs(folder)
         return folder
@@ -554,8 +555,12 @@ def apply_to_index(
     schema = index.schema
     writer = open_writer(index, 20_000_000, 1)
     try:
-        for pid in {*deleted, *(int(d["id"]) for d in documents)}:
-            writer.delete_documents_by_term("id", pid)
+        gone = sorted({*deleted, *(int(d["id"]) for d in documents)})
+        if gone:
+            # By query: a u64 term given as a Python int does not match.
+            writer.delete_documents_by_query(
+                tantivy.Query.term_set_query(schema, "id", gone)
+            )
         for doc in documents:
             writer.add_document(
                 tantivy.Document.from_dict(to_document(doc, facets), schema)
