@@ -50,6 +50,7 @@ def _url(request, conditions, **changes) -> str:
         "sort": conditions.sort if conditions.sort != "relevance" else None,
         "in_stock": "1" if conditions.in_stock else None,
         "category": conditions.category,
+        "per_page": request.GET.get("per_page") and conditions.per_page,
     }
     facets = {name: list(values) for name, values in conditions.facets.items()}
     for name, value in changes.items():
