@@ -115,6 +115,9 @@ class RedisBackend(CacheBackend):
         except redis.RedisError as exc:
             self._failed(exc)
 
+    def close(self) -> None:
+        self.client.close()
+
     def ping(self) -> bool:
         try:
             return bool(self.client.ping())
@@ -186,11 +189,16 @@ class RedisBus:
 
     def stop(self) -> None:
         self._stopping.set()
+        thread = self._thread
+        if thread is not None and thread.is_alive() and self._pid == os.getpid():
+            thread.join(timeout=3)
+        self._thread = None
+        self.client.close()
 
     def _listen(self) -> None:
         connected_before = False
         while not self._stopping.is_set():
-            pubsub = None
+            pubsub = client = None
             try:
                 client = redis.Redis.from_url(
                     self.url, socket_connect_timeout=1, socket_timeout=None
@@ -213,6 +221,8 @@ class RedisBus:
                 if pubsub is not None:
                     with suppress(redis.RedisError):
                         pubsub.close()
+                if client is not None:
+                    client.close()
 
     def _receive(self, data: bytes) -> None:
         try:
