@@ -1,0 +1,187 @@
+"""The search daemon for real: ``emporium search-server`` replicas on
+loopback reading one index, and the app's client in front of them."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import webtest
+
+from emporium.config import configure
+from emporium.search.conditions import SearchConditions
+from emporium.search.interfaces import ISearch, ISearchIndexer
+from emporium.search.services import RemoteSearch
+from emporium_catalog.models import Product
+from tests.services import free_port, stop, wait_for_port
+from tests.unit.search import catalog
+from tests.unit.search.conformance import SearchConformance, ids
+
+HANG_GUARD = 30.0
+EMPORIUM = str(Path(sys.executable).with_name("emporium"))
+
+
+def _write_ini(path: Path, settings: dict) -> Path:
+    lines = ["[app:main]", "use = egg:emporium"]
+    for key, value in settings.items():
+        if key != "here":
+            lines.append(f"{key} = {value.replace('%', '%%')}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _healthy(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/health")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+@contextmanager
+def search_server(ini: Path, port: int, log: Path) -> Iterator[subprocess.Popen]:
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [EMPORIUM, "search-server", str(ini), "--port", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port(port, timeout=HANG_GUARD, process=process)
+        deadline = time.monotonic() + HANG_GUARD
+        while not _healthy(port):
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        yield process
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("search-cluster")
+    settings = catalog.build(folder, **{"emporium.search.index": str(folder / "idx")})
+    ini = _write_ini(folder / "search.ini", settings)
+    ports = [free_port(), free_port()]
+    with (
+        search_server(ini, ports[0], folder / "replica-1.log"),
+        search_server(ini, ports[1], folder / "replica-2.log"),
+    ):
+        servers = " ".join(f"http://127.0.0.1:{p}" for p in ports)
+        config = configure(dict(settings, **{"emporium.search.servers": servers}))
+        config.commit()
+        yield config.registry, ports
+        config.registry.getUtility(ISearch).close()
+        config.registry["db.engine"].dispose()
+
+
+@pytest.fixture
+def search(cluster):
+    registry, _ = cluster
+    found = registry.getUtility(ISearch)
+    assert isinstance(found, RemoteSearch)
+    return found
+
+
+class TestRemoteSearch(SearchConformance):
+    """The same behaviour through the daemons as in-process."""
+
+
+def test_queries_are_spread_over_replicas_on_kept_alive_connections(search):
+    for _ in range(10):
+        ids(search, words="castle")
+    for replica in search.replicas:
+        # Each replica answered and left a connection in its pool.
+        assert replica._pool.qsize() >= 1
+
+
+def test_the_daemon_speaks_json_only(cluster):
+    _, ports = cluster
+    connection = http.client.HTTPConnection("127.0.0.1", ports[0], timeout=5)
+    connection.request("POST", "/v1/search", body=b"not json")
+    response = connection.getresponse()
+    assert response.status == 400
+    assert json.loads(response.read())["field"] == "body"
+    connection.request("GET", "/search?q=castle")
+    response = connection.getresponse()
+    assert response.status == 404
+    assert response.getheader("Content-Type") == "application/problem+json"
+    response.read()
+    connection.close()
+
+
+def test_a_save_reaches_every_replica(cluster, search):
+    registry, _ = cluster
+    with registry["dbsession_factory"]() as dbsession:
+        dbsession.get(Product, 5).name = "Running Shoes for Marionettes"
+        dbsession.commit()
+    assert registry.getUtility(ISearchIndexer).drain(HANG_GUARD)
+    # The replica that wrote sees it at once; the other on its next reload.
+    deadline = time.monotonic() + HANG_GUARD
+    while True:
+        answers = [ids(search, words="marionettes") for _ in search.replicas]
+        if answers == [[5]] * len(search.replicas):
+            break
+        assert time.monotonic() < deadline, answers
+        time.sleep(0.1)
+
+
+def test_killing_the_daemon_gives_the_unavailable_page_and_restarting_restores_it(
+    tmp_path,
+):
+    settings = catalog.build(tmp_path, **{"emporium.search.index": str(tmp_path / "i")})
+    ini = _write_ini(tmp_path / "search.ini", settings)
+    port = free_port()
+    config = configure(
+        dict(settings, **{"emporium.search.servers": f"http://127.0.0.1:{port}"})
+    )
+    config.commit()
+    app = webtest.TestApp(
+        config.make_wsgi_app(), extra_environ={"HTTP_HOST": "localhost:6543"}
+    )
+    log = tmp_path / "daemon.log"
+    with search_server(ini, port, log) as process:
+        assert app.get("/search", {"q": "castle"}).status_code == 200
+        stop(process, signal.SIGKILL, timeout=HANG_GUARD)
+        page = app.get("/search", {"q": "castle"}, status=503)
+        assert "Search is unavailable" in page.text
+        assert 'class="site-header' in page.text
+        api = app.get("/api/v1/search", {"q": "castle"}, status=503)
+        assert api.content_type == "application/problem+json"
+        app.get("/books/", status=200)  # the rest of the store goes on
+    with search_server(ini, port, log):
+        # The client retries a replica that failed once its pause is over.
+        deadline = time.monotonic() + HANG_GUARD
+        while (
+            app.get("/search", {"q": "castle"}, expect_errors=True).status_code != 200
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        data = app.get("/api/v1/search", {"q": "magic castle"}).json
+        assert data["ids"][0] == 1
+    config.registry.getUtility(ISearch).close()
+    config.registry["db.engine"].dispose()
+
+
+def test_one_replica_down_is_skipped(tmp_path, cluster):
+    registry, ports = cluster
+    dead = free_port()
+    client = RemoteSearch(
+        [f"http://127.0.0.1:{dead}", f"http://127.0.0.1:{ports[0]}"], timeout=1.0
+    )
+    try:
+        for _ in range(4):
+            assert client.search(SearchConditions(words="castle")).total == 5
+    finally:
+        client.close()
