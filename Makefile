@@ -29,8 +29,9 @@ migrate: install var ## Bring the database schema to head
 	$(BIN)/emporium migrate $(INI)
 
 .PHONY: run
-run: migrate ## Migrate, seed a demo catalog when empty, serve on 127.0.0.1:6543
+run: migrate ## Migrate, seed a demo catalog when empty, index it, serve on 127.0.0.1:6543
 	$(BIN)/emporium seed $(INI) --products 2000 --if-empty
+	$(BIN)/emporium reindex $(INI) --if-missing
 	$(BIN)/pserve $(INI)
 
 .PHONY: test
