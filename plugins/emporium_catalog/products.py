@@ -222,14 +222,20 @@ class ProductCatalog:
     def load_many(
         self, product_ids: Iterable[int], partitions: Sequence[str] = CARD
     ) -> list[CatalogProduct]:
-        ids = list(dict.fromkeys(int(i) for i in product_ids))
-        keys = [product_key(p, i) for i in ids for p in partitions]
-        values = iter(self.cache.get_many(keys, self._make))
+        ids = list(dict.fromkeys(map(int, product_ids)))
+        keys = [f"{p}:{i}" for i in ids for p in partitions]
+        values = self.cache.get_many(keys, self._make)
+        width = len(partitions)
         products = []
-        for product_id in ids:
-            parts = {p: next(values) for p in partitions}
-            if all(value is not None for value in parts.values()):
-                products.append(CatalogProduct(product_id, parts))
+        for index, product_id in enumerate(ids):
+            parts = values[index * width : (index + 1) * width]
+            # None: the product (or its row in a partition) does not exist.
+            if not any(part is None for part in parts):
+                products.append(
+                    CatalogProduct(
+                        product_id, dict(zip(partitions, parts, strict=True))
+                    )
+                )
         return products
 
     def load(

@@ -157,7 +157,7 @@ class ObjectCache:
             self.listen()
         entries = self.backend.get_multi(keys)
         values = [NO_VALUE if e is NO_VALUE else e.payload for e in entries]
-        if creator is None or NO_VALUE not in values:
+        if creator is None or not any(v is NO_VALUE for v in values):
             return values
         missing = sorted(
             {k for k, v in zip(keys, values, strict=True) if v is NO_VALUE}

@@ -70,15 +70,37 @@ class TieredBackend(CacheBackend):
         return self.get_multi((key,))[0]
 
     def get_multi(self, keys: Sequence[str], count: bool = True) -> list:
+        tiers = self.tiers
+        if not tiers:
+            return [NO_VALUE] * len(keys)
+        # The common case first: every key fresh in the first tier.
+        entries = tiers[0].get_multi(keys)
+        now = self.clock()
+        for entry in entries:
+            if entry is NO_VALUE or entry.metadata["x"] <= now:
+                break
+        else:
+            if count:
+                hit = self.counters.hit
+                name = tiers[0].name
+                for key in keys:
+                    hit(name, key.partition(":")[0])
+            return entries
+        return self._get_multi_down(keys, count, entries, now)
+
+    def _get_multi_down(
+        self, keys: Sequence[str], count: bool, first: list, now: float
+    ) -> list:
         found: list = [NO_VALUE] * len(keys)
         pending = list(range(len(keys)))
-        now = self.clock()
         counters = self.counters
         for depth, tier in enumerate(self.tiers):
             if not pending:
                 break
             name = tier.name
-            entries = tier.get_multi([keys[i] for i in pending])
+            entries = (
+                first if depth == 0 else tier.get_multi([keys[i] for i in pending])
+            )
             missed = []
             fills: dict[str, CachedValue] = {}
             for index, entry in zip(pending, entries, strict=True):
