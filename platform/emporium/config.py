@@ -44,6 +44,8 @@ def configure(settings: dict | None = None) -> Configurator:
     # Rendering: themes, then the pages shown when something goes wrong.
     config.include("emporium.themes")
     config.include("emporium.errorpages")
+    # Customer accounts: register, log in, log out.
+    config.include("emporium.accounts")
     # Search: the index in-process, or a client of the search servers.
     config.include("emporium.search")
     config.add_static_view("static/core", "emporium:static", cache_max_age=3600)

@@ -61,6 +61,9 @@ class Base(DeclarativeBase):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # Let SQLAlchemy, not the driver, decide when transactions begin, so that
+    # a request that will write can take the write lock up front (_sqlite_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the one writer; foreign keys are off by
     # default in SQLite.
@@ -71,11 +74,48 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+WRITE_INTENT = "emporium_write"
+
+
+def _sqlite_begin(connection) -> None:
+    # A deferred transaction that reads, then writes, fails at once when
+    # another writer committed in between; BEGIN IMMEDIATE waits its turn.
+    if connection.get_execution_options().get(WRITE_INTENT):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
 def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> Engine:
     engine = engine_from_config(settings, prefix)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def begin_write(dbsession: Session) -> None:
+    """Declare that this transaction will write, before its first query.
+
+    On SQLite this takes the write lock at once (writers queue instead of
+    failing); elsewhere it changes nothing.
+    """
+    dbsession.connection(execution_options={WRITE_INTENT: True})
+
+
+def write_intent(view, info):
+    """Requests that change state begin their transaction as writers."""
+
+    def view_with_write_intent(context, request):
+        if (
+            request.method in ("POST", "PUT", "PATCH", "DELETE")
+            and getattr(request, "exception", None) is None
+            and not request.dbsession.in_transaction()
+        ):
+            begin_write(request.dbsession)
+        return view(context, request)
+
+    return view_with_write_intent
 
 
 def get_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -114,3 +154,4 @@ def includeme(config: Configurator) -> None:
     config.registry["db.engine"] = engine
     config.registry["dbsession_factory"] = get_session_factory(engine)
     config.add_request_method(_dbsession, "dbsession", reify=True)
+    config.add_view_deriver(write_intent, under="INGRESS", over="secured_view")

@@ -11,7 +11,7 @@ from pyramid.httpexceptions import HTTPException, HTTPNotFound
 from pyramid.response import Response
 
 from emporium.api.problems import is_api_request, problem
-from emporium.errors import EmporiumError, InvalidInput
+from emporium.errors import EmporiumError
 from emporium.themes import render_template
 
 log = logging.getLogger(__name__)
@@ -22,10 +22,13 @@ _PLAIN_500 = (
 )
 
 
-def _page(request, status: int, title: str, message: str, field=None) -> Response:
+def _page(
+    request, status: int, title: str, message: str, field=None, errors=None, **extra
+) -> Response:
     if is_api_request(request):
-        errors = [{"field": field, "message": message}] if field else None
-        return problem(request, status, message, errors, title=title)
+        if errors is None and field:
+            errors = [{"field": field, "message": message}]
+        return problem(request, status, message, errors, title=title, **extra)
     body = render_template(
         request,
         "error.pt",
@@ -77,10 +80,29 @@ def http_exception(exc: HTTPException, request) -> Response:
 def emporium_error(exc: EmporiumError, request) -> Response:
     if exc.status >= 500:
         return server_error(exc, request)
-    field = exc.field if isinstance(exc, InvalidInput) else None
-    message = exc.message if isinstance(exc, InvalidInput) else str(exc)
-    titles = {400: "Bad request", 404: "Page not found", 409: "Conflict"}
-    return _page(request, exc.status, titles.get(exc.status, "Error"), message, field)
+    field = getattr(exc, "field", None)
+    message = getattr(exc, "message", None) or str(exc)
+    errors = getattr(exc, "errors", None)
+    if isinstance(errors, dict):
+        errors = [{"field": name, "message": text} for name, text in errors.items()]
+        message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    extra = {"lines": exc.lines} if hasattr(exc, "lines") else {}
+    titles = {
+        400: "Bad request",
+        402: "Payment declined",
+        404: "Not found",
+        409: "Conflict",
+        422: "Please check the form",
+    }
+    return _page(
+        request,
+        exc.status,
+        titles.get(exc.status, "Error"),
+        message,
+        field,
+        errors=errors,
+        **extra,
+    )
 
 
 def server_error(exc: Exception, request) -> Response:

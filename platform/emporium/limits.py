@@ -1,43 +1,95 @@
-"""Limits on what a client may send: request body size."""
+"""Limits on what a client may send: request body size.
+
+The check wraps the application's execution policy, outside pyramid_retry,
+so that an oversized body is refused before anything copies or parses it.
+"""
 
 from __future__ import annotations
 
-from pyramid.config import Configurator
+import io
+import json
 
-from emporium.api.problems import is_api_request, problem
+from pyramid.config import Configurator
+from pyramid.interfaces import IExecutionPolicy
+from pyramid.router import default_execution_policy
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def body_limit_tween_factory(handler, registry):
-    limit = int(registry.settings.get("emporium.max_body_bytes", 65536))
+class BodyLimitPolicy:
+    def __init__(self, inner, limit: int) -> None:
+        self.inner = inner
+        self.limit = limit
 
-    def body_limit_tween(request):
-        if request.method in UNSAFE_METHODS:
-            length = request.content_length
-            too_big = length is not None and length > limit
-            if length is None and not too_big:
-                # Chunked: read one byte past the limit, no more.
-                data = request.body_file_raw.read(limit + 1)
-                too_big = len(data) > limit
-                if not too_big:
-                    request.body = data
-            if too_big:
-                message = f"the request body is larger than {limit} bytes"
-                if is_api_request(request):
-                    return problem(
-                        request, 413, message, [{"field": "body", "message": message}]
-                    )
-                from pyramid.httpexceptions import HTTPRequestEntityTooLarge
+    def __call__(self, environ, router):
+        if environ.get("REQUEST_METHOD") in UNSAFE_METHODS:
+            refused = self._check(environ)
+            if refused is not None:
+                return refused
+        return self.inner(environ, router)
 
-                return HTTPRequestEntityTooLarge(message)
-        return handler(request)
+    def _check(self, environ):
+        raw = environ.get("CONTENT_LENGTH") or ""
+        if raw.strip():
+            if not raw.strip().isdigit():
+                return self._refuse(environ, 400, "Content-Length is not a number")
+            if int(raw) > self.limit:
+                return self._too_large(environ)
+            return None
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            # No length given: read one byte past the limit, no more.
+            data = environ["wsgi.input"].read(self.limit + 1)
+            if len(data) > self.limit:
+                return self._too_large(environ)
+            environ["wsgi.input"] = io.BytesIO(data)
+            environ["CONTENT_LENGTH"] = str(len(data))
+        return None
 
-    return body_limit_tween
+    def _too_large(self, environ):
+        return self._refuse(
+            environ, 413, f"the request body is larger than {self.limit} bytes"
+        )
+
+    @staticmethod
+    def _refuse(environ, status: int, message: str):
+        from webob import Response
+
+        if environ.get("PATH_INFO", "").startswith("/api/"):
+            body = {
+                "type": "about:blank",
+                "title": "Request refused",
+                "status": status,
+                "detail": message,
+                "field": "body",
+                "errors": [{"field": "body", "message": message}],
+            }
+            response = Response(
+                json.dumps(body),
+                status=status,
+                content_type="application/problem+json",
+                charset="utf-8",
+            )
+        else:
+            response = Response(
+                f"<!DOCTYPE html><title>Request refused</title><h1>{status}</h1>"
+                f"<p>{message}.</p>",
+                status=status,
+                content_type="text/html",
+                charset="utf-8",
+            )
+        response.headers["Connection"] = "close"
+        return response
 
 
 def includeme(config: Configurator) -> None:
-    config.add_tween(
-        "emporium.limits.body_limit_tween_factory",
-        under="emporium.logs.request_id_tween_factory",
-    )
+    limit = int(config.get_settings().get("emporium.max_body_bytes", 65536))
+
+    def wrap_policy() -> None:
+        registry = config.registry
+        inner = registry.queryUtility(
+            IExecutionPolicy, default=default_execution_policy
+        )
+        registry.registerUtility(BodyLimitPolicy(inner, limit), IExecutionPolicy)
+
+    # After pyramid_retry has installed its policy (PHASE1), wrap it.
+    config.action(("emporium.body_limit",), wrap_policy, order=10)

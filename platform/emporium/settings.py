@@ -13,7 +13,7 @@ ENVIRONMENT_OVERRIDES = {
 }
 
 DEFAULTS = {
-    "emporium.plugins": "catalog bookstore videogames",
+    "emporium.plugins": "catalog bookstore videogames cart",
     "emporium.site_title": "Emporium",
     "emporium.themes.default": "default",
     "emporium.catalog.page_size": "24",

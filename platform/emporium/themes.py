@@ -89,6 +89,8 @@ class ThemeLookup:
         self.default_theme = default_theme
         self.host_themes = host_themes or {}
         self.auto_reload = auto_reload
+        # Folders every search path ends with: plugins' shared macros.
+        self.shared_folders: list[str] = []
         self._paths: dict[tuple, tuple[str, ...]] = {}
         self._found: dict[tuple[tuple[str, ...], str], str | None] = {}
         self._compiled: dict[str, PageTemplateFile] = {}
@@ -127,6 +129,7 @@ class ThemeLookup:
                 candidates.append(section.templates)
             if package_templates:
                 candidates.append(package_templates)
+            candidates += self.shared_folders
             path = tuple(p for p in dict.fromkeys(candidates) if os.path.isdir(p))
             self._paths[key] = path
         return path
@@ -208,6 +211,18 @@ def render_template(request, name: str, value: dict) -> str:
     return templates[name](**namespace)
 
 
+def add_template_folder(config: Configurator, spec: str) -> None:
+    """Make a plugin's templates (macros such as a buy button) visible to
+    every page, after the theme and the page's own plugin."""
+    from pyramid.path import AssetResolver
+
+    folder = AssetResolver().resolve(spec).abspath()
+    lookup = config.registry.getUtility(IThemeLookup)
+    if folder not in lookup.shared_folders:
+        lookup.shared_folders.append(folder)
+        lookup._paths.clear()
+
+
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
     directories = (settings.get("emporium.themes.directories") or "").split()
@@ -220,6 +235,7 @@ def includeme(config: Configurator) -> None:
         auto_reload=asbool(settings.get("pyramid.reload_templates", False)),
     )
     config.registry.registerUtility(lookup, IThemeLookup)
+    config.add_directive("add_template_folder", add_template_folder)
     config.add_renderer(".pt", ThemedRenderer)
     # Each theme's static files, at /themes/<name>/.
     for theme in {lookup.default_theme, *lookup.host_themes.values()}:

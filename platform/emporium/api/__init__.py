@@ -18,11 +18,16 @@ def add_openapi_fragment(config: Configurator, spec: str) -> None:
 
 
 def _build(registry) -> None:
-    from openapi_core import OpenAPI
+    import json
+
+    from openapi_core import Config, OpenAPI
 
     document = merge(registry[REGISTRY_KEY])
     registry["emporium.openapi_document"] = document
-    registry["emporium.openapi"] = OpenAPI.from_dict(document)
+    config = Config(
+        extra_media_type_deserializers={"application/problem+json": json.loads}
+    )
+    registry["emporium.openapi"] = OpenAPI.from_dict(document, config=config)
 
 
 def openapi_document(request):

@@ -8,6 +8,7 @@ document naming each field at fault.
 from __future__ import annotations
 
 import logging
+import re
 
 from openapi_core.casting.schemas.exceptions import CastError
 from openapi_core.deserializing.exceptions import DeserializeError
@@ -46,7 +47,11 @@ def _schema_errors(prefix: str, error: InvalidSchemaValue) -> list[dict]:
             path.append(missing)
             message = "is required"
         elif getattr(schema_error, "validator", None) == "additionalProperties":
-            message = schema_error.message
+            names = re.findall(r"'([^']+)'", schema_error.message.split("(", 1)[-1])
+            for name in names or [""]:
+                field = ".".join([prefix, *path, name] if prefix else [*path, name])
+                found.append({"field": field or "body", "message": "is not allowed"})
+            continue
         else:
             message = schema_error.message
         field = ".".join([prefix, *path]) if prefix else ".".join(path)

@@ -15,6 +15,11 @@ PLUGIN_TABLES = {
     "products",
     "book_details",
     "videogame_details",
+    "carts",
+    "cart_lines",
+    "orders",
+    "order_lines",
+    "idempotency_keys",
 }
 
 
@@ -27,6 +32,7 @@ def test_upgrade_downgrade_upgrade(tmp_path):
         "emporium_catalog",
         "emporium_bookstore",
         "emporium_videogames",
+        "emporium_cart",
     ]
     engine = create_engine(url)
 

@@ -1,0 +1,85 @@
+"""Register, log in, log out."""
+
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.security import forget, remember
+
+from emporium.accounts.services import authenticate, create_user
+from emporium.errors import InvalidInput
+from emporium.events import UserLoggedIn, UserLoggedOut
+from emporium.interfaces import IPasswordHasher
+
+
+def _safe_next(request) -> str:
+    target = request.params.get("next", "/account/orders")
+    # Only paths on this site: never an open redirect.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/account/orders"
+    return target
+
+
+def _form(request, **values):
+    request.response.cache_control = "private, no-store"
+    return {
+        "csrf_token": request.session.get_csrf_token(),
+        "next": _safe_next(request),
+        "errors": {},
+        "email": "",
+        "name": "",
+        **values,
+    }
+
+
+def register_form(request):
+    return _form(request)
+
+
+def _log_in(request, user):
+    previous = request.session.id
+    remember(request, user.id)
+    request.registry.notify(UserLoggedIn(request, user, previous))
+
+
+def register(request):
+    hasher = request.registry.getUtility(IPasswordHasher)
+    email = request.POST.get("email", "")
+    name = request.POST.get("name", "")
+    try:
+        user = create_user(
+            request.dbsession, hasher, email, request.POST.get("password", ""), name
+        )
+    except InvalidInput as exc:
+        request.response.status = 400
+        return _form(request, errors={exc.field: exc.message}, email=email, name=name)
+    _log_in(request, user)
+    return HTTPSeeOther(_safe_next(request))
+
+
+def login_form(request):
+    return _form(request)
+
+
+def login(request):
+    hasher = request.registry.getUtility(IPasswordHasher)
+    email = request.POST.get("email", "")
+    user = authenticate(
+        request.dbsession, hasher, email, request.POST.get("password", "")
+    )
+    if user is None:
+        request.response.status = 400
+        return _form(
+            request,
+            email=email,
+            errors={"password": "That email and password do not match an account."},
+        )
+    _log_in(request, user)
+    return HTTPSeeOther(_safe_next(request))
+
+
+def logout(request):
+    user = request.identity
+    forget(request)
+    if user is not None:
+        request.registry.notify(UserLoggedOut(request, user))
+    return HTTPSeeOther("/")

@@ -1,0 +1,22 @@
+"""Events the core sends; plugins subscribe with ``config.add_subscriber``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class UserLoggedIn:
+    """A user logged in; ``previous_session_id`` is the id the session had
+    before it was rotated (an anonymous cart may belong to it)."""
+
+    request: Any
+    user: Any
+    previous_session_id: str | None
+
+
+@dataclass
+class UserLoggedOut:
+    request: Any
+    user: Any

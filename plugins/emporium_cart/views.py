@@ -1,0 +1,169 @@
+"""The storefront's cart, checkout and order pages (HTML)."""
+
+from __future__ import annotations
+
+import secrets
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.response import Response
+
+from emporium.errors import Conflict, InvalidInput
+from emporium_cart import schemas
+from emporium_cart.payments import PaymentDeclined
+from emporium_cart.services import CartService, CheckoutService, Owner
+
+
+def owner(request, create: bool = False) -> Owner:
+    session = request.session
+    session_id = session.ensure_id() if create else session.id
+    return Owner(session_id, session.get("user_id"))
+
+
+def checkout_service(request) -> CheckoutService:
+    return CheckoutService(
+        request.dbsession, request.registry["emporium.payment_gateway"], request.tm
+    )
+
+
+def _private(request) -> None:
+    request.response.cache_control = "private, no-store"
+
+
+def cart_page(request):
+    _private(request)
+    service = CartService(request.dbsession)
+    return {
+        "cart": service.view(service.find(owner(request))),
+        "messages": request.session.pop_flash(),
+        "csrf_token": request.session.get_csrf_token(),
+    }
+
+
+def cart_summary(request):
+    """The user-specific bits of every page, fetched apart from the page so
+    that the page itself stays cacheable for everyone."""
+    _private(request)
+    identity = request.identity
+    return {
+        "count": CartService(request.dbsession).count(owner(request)),
+        "csrf_token": request.session.get_csrf_token(),
+        "greeting": f"Hello, {identity.name or identity.email}" if identity else None,
+        "signed_in": identity is not None,
+    }
+
+
+def add_item(request):
+    """Add to cart. Product pages are cached for everyone and cannot carry a
+    shopper's CSRF token, so a form without a valid one (no JavaScript to
+    fill it in) gets a confirmation page with one instead of a change."""
+    _private(request)
+    product_id = schemas.product_id(request.POST.get("product_id"))
+    quantity = schemas.quantity(request.POST.get("quantity", "1"))
+    if not request.registry["emporium.csrf_policy"].check_csrf_token(
+        request, request.POST.get("csrf_token", "")
+    ):
+        request.response.status = 403
+        product = CartService(request.dbsession)._product(product_id)
+        return Response(
+            _render(
+                request,
+                "cart_confirm_add.pt",
+                {
+                    "product": product,
+                    "quantity": quantity,
+                    "csrf_token": request.session.get_csrf_token(),
+                },
+            ),
+            status=403,
+            content_type="text/html",
+            charset="utf-8",
+            cache_control="private, no-store",
+        )
+    CartService(request.dbsession).add(
+        owner(request, create=True), product_id, quantity
+    )
+    request.session.flash("Added to your cart.")
+    return HTTPSeeOther(request.route_path("cart"))
+
+
+def _render(request, name: str, value: dict) -> str:
+    from emporium.themes import render_template
+
+    return render_template(request, name, value)
+
+
+def update_item(request):
+    product_id = schemas.product_id(request.matchdict["product_id"])
+    service = CartService(request.dbsession)
+    if request.POST.get("action") == "remove":
+        service.remove(owner(request), product_id)
+    else:
+        quantity = schemas.quantity(request.POST.get("quantity"), allow_zero=True)
+        service.set_quantity(owner(request), product_id, quantity)
+    return HTTPSeeOther(request.route_path("cart"))
+
+
+def _checkout_form(request, values=None, errors=None, message=None, status=200):
+    _private(request)
+    service = CartService(request.dbsession)
+    cart = service.view(service.find(owner(request)))
+    if not cart.lines and status == 200:
+        return HTTPSeeOther(request.route_path("cart"))
+    request.response.status = status
+    return {
+        "cart": cart,
+        "values": values or {},
+        "errors": errors or {},
+        "message": message,
+        "countries": schemas.COUNTRIES,
+        "checkout_token": (values or {}).get("checkout_token")
+        or secrets.token_urlsafe(24),
+        "csrf_token": request.session.get_csrf_token(),
+    }
+
+
+def checkout_page(request):
+    identity = request.identity
+    values = {"email": identity.email, "name": identity.name} if identity else {}
+    return _checkout_form(request, values)
+
+
+def place_order(request):
+    form = request.POST
+    values = {key: form.get(key, "") for key in form if key != "payment.card_number"}
+    token = form.get("checkout_token", "")
+    if not 16 <= len(token) <= 64:
+        raise InvalidInput("checkout_token", "is missing; reload the checkout page")
+    try:
+        details = schemas.checkout(schemas.checkout_from_form(form))
+        order, _ = checkout_service(request).place_order(
+            owner(request), details, key=token
+        )
+    except schemas.InvalidFields as exc:
+        request.tm.doom()
+        return _checkout_form(request, values, errors=exc.errors, status=422)
+    except PaymentDeclined as exc:
+        request.tm.doom()
+        return _checkout_form(request, values, message=exc.reason, status=402)
+    except Conflict as exc:
+        request.tm.doom()
+        return _checkout_form(request, values, message=str(exc), status=409)
+    return HTTPSeeOther(request.route_path("order", number=order.number))
+
+
+def order_page(request):
+    _private(request)
+    order = checkout_service(request).order_for(
+        request.matchdict["number"], owner(request)
+    )
+    if order is None:
+        raise HTTPNotFound()
+    return {"order": order}
+
+
+def order_history(request):
+    _private(request)
+    identity = request.identity
+    if identity is None:
+        return HTTPSeeOther(request.route_path("login", _query={"next": request.path}))
+    return {"orders": checkout_service(request).history(identity.id)}
