@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy.engine import make_url
 from zope.interface import implementer
 
-from emporium.errors import InvalidInput
+from emporium.errors import ConfigurationError, InvalidInput
 from emporium.search import indexing
 from emporium.search.conditions import SearchConditions, SearchResult
 from emporium.search.engine import SearchIndex
@@ -60,7 +60,16 @@ def server_urls(settings: dict) -> list[str]:
 
 
 def timeout_setting(settings: dict) -> float:
-    return float(settings.get("emporium.search.timeout") or DEFAULT_TIMEOUT)
+    raw = settings.get("emporium.search.timeout") or DEFAULT_TIMEOUT
+    try:
+        timeout = float(raw)
+    except ValueError:
+        timeout = 0.0
+    if not 0 < timeout <= 60:
+        raise ConfigurationError(
+            f"emporium.search.timeout must be seconds from 0 to 60, got {raw!r}"
+        )
+    return timeout
 
 
 @implementer(ISearch)
@@ -226,5 +235,8 @@ def make_search(registry) -> LocalSearch | RemoteSearch:
     settings = registry.settings
     urls = server_urls(settings)
     if urls:
-        return RemoteSearch(urls, timeout_setting(settings))
+        try:
+            return RemoteSearch(urls, timeout_setting(settings))
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
     return LocalSearch(registry, index_directory(settings))

@@ -47,3 +47,25 @@ def test_swap_keeps_two_generations(tmp_path):
     assert directory.live() == folders[-1]
     remaining = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("gen-"))
     assert remaining == [f.rsplit("/", 1)[-1] for f in folders[-2:]]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"emporium.search.servers": "ftp://127.0.0.1:1"},
+        {
+            "emporium.search.servers": "http://127.0.0.1:1",
+            "emporium.search.timeout": "x",
+        },
+        {
+            "emporium.search.servers": "http://127.0.0.1:1",
+            "emporium.search.timeout": "0",
+        },
+    ],
+)
+def test_bad_search_settings_are_named(search_settings, overrides):
+    from emporium.config import configure
+    from emporium.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="emporium.search"):
+        configure(dict(search_settings, **overrides))
