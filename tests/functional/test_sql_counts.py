@@ -72,7 +72,10 @@ def test_product_page_statements(testapp, engine, dbsession):
     cold, warm = {}, {}
     for section in ("store", "books", "videogames"):
         product_id = dbsession.scalar(
-            select(Product.id).where(Product.section == section).limit(1)
+            select(Product.id)
+            .where(Product.section == section)
+            .order_by(Product.id)
+            .limit(1)
         )
         for counts in (cold, warm):
             with count_statements(engine) as statements:
