@@ -3,17 +3,20 @@ and the WSGI application."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from pathlib import Path
 
 import pytest
 import webtest
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from emporium import migrations
 from emporium.config import configure
 from emporium.seeding import get_seeders
+from tests.services import postgresql_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT_LOCATION = str(ROOT / "migrations")
@@ -56,10 +59,41 @@ def build_database(settings: dict, products: int = SEED_PRODUCTS):
     return config
 
 
+def pytest_generate_tests(metafunc):
+    """A test module lists ``DATABASES = ("sqlite", "postgresql")`` to run on
+    both; the rest run on SQLite."""
+    if "database_backend" in metafunc.fixturenames:
+        backends = getattr(metafunc.module, "DATABASES", ("sqlite",))
+        metafunc.parametrize("database_backend", backends, scope="session")
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("db") / "emporium.sqlite"
-    return f"sqlite:///{path}"
+def postgresql_url():
+    """A throwaway PostgreSQL server for the whole run."""
+    with postgresql_server() as url:
+        yield url
+
+
+_databases = itertools.count(1)
+
+
+def fresh_database(request, backend: str, tmp_path_factory) -> str:
+    """A new, empty database on ``backend``; returns its URL."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "emporium.sqlite"
+        return f"sqlite:///{path}"
+    server = request.getfixturevalue("postgresql_url")
+    name = f"emporium_{next(_databases)}"
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def database_url(request, database_backend, tmp_path_factory) -> str:
+    return fresh_database(request, database_backend, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -137,6 +137,7 @@ def postgresql_server() -> Iterator[str]:
         user=user,
     )
     port = free_port()
+    log = (workdir / "postgres.log").open("wb")
     process = subprocess.Popen(
         [
             str(POSTGRES_BIN / "postgres"),
@@ -158,7 +159,7 @@ def postgresql_server() -> Iterator[str]:
             "max_connections=200",
         ],
         stdout=subprocess.DEVNULL,
-        stderr=(workdir / "postgres.log").open("wb"),
+        stderr=log,
         user=user,
     )
     try:
@@ -168,6 +169,7 @@ def postgresql_server() -> Iterator[str]:
     finally:
         # SIGINT is PostgreSQL's fast shutdown: it does not wait for clients.
         stop(process, signal.SIGINT)
+        log.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

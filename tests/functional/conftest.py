@@ -4,10 +4,10 @@ import itertools
 
 import pytest
 import webtest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from emporium_catalog.models import Product
+from emporium_catalog.models import Category, Product
 
 _ids = itertools.count(900_000)
 
@@ -21,6 +21,9 @@ def make_product(engine):
     ):
         product_id = next(_ids)
         with Session(engine) as session, session.begin():
+            category_id = session.scalar(
+                select(Category.id).where(Category.section == section).limit(1)
+            )
             session.execute(
                 insert(Product),
                 [

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 
 from emporium_cart.models import Order
 
+# Run on SQLite and on PostgreSQL.
+DATABASES = ("sqlite", "postgresql")
+
 GOOD_CARD = {"card_number": "4242 4242 4242 4242", "expiry": "12/34", "cvc": "123"}
 DECLINED_CARD = {"card_number": "4000 0000 0000 0002", "expiry": "12/34", "cvc": "123"}
 

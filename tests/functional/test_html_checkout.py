@@ -9,6 +9,9 @@ from sqlalchemy.orm import Session
 
 from emporium_cart.models import Order
 
+# Run on SQLite and on PostgreSQL.
+DATABASES = ("sqlite", "postgresql")
+
 CHECKOUT = {
     "email": "grace@example.com",
     "name": "Grace Hopper",

@@ -11,6 +11,9 @@ from emporium_bookstore.models import BookDetails
 from emporium_catalog.models import Category, Product
 from emporium_videogames.models import VideoGameDetails
 
+# Run on SQLite and on PostgreSQL.
+DATABASES = ("sqlite", "postgresql")
+
 
 def first_product(dbsession, section: str) -> Product:
     return dbsession.scalar(
