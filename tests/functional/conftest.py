@@ -38,6 +38,7 @@ def make_product(engine):
                         "currency": "USD",
                         "stock": stock,
                         "best_seller_rank": 1,
+                        "category_id": category_id,
                     }
                 ],
             )
