@@ -21,6 +21,7 @@ import os
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
@@ -47,6 +48,10 @@ MAX_OFFSET = 100_000
 # section costs more than the rest of the query.
 WIDE_FACET = 1000
 WIDE_FACET_RESULTS = 20_000
+# Totals and facet counts of recent conditions, reused when only the sort or
+# the page changes; another process's updates show within COUNTS_SECONDS.
+COUNTS_CACHE_SIZE = 4096
+COUNTS_SECONDS = 10.0
 WRITER_LOCK_WAIT = 10.0
 
 _STEM = "emporium_stem"
@@ -292,6 +297,55 @@ def write_documents(
     return count
 
 
+def _counts_key(c: SearchConditions) -> tuple:
+    return (
+        c.words.strip().lower(),
+        c.section,
+        c.category,
+        tuple(sorted((k, tuple(sorted(v))) for k, v in c.facets.items())),
+        c.price_min,
+        c.price_max,
+        c.in_stock,
+        tuple(c.facet_names),
+    )
+
+
+class _CountsCache:
+    """A small LRU of (total, facet counts) with a time-to-live."""
+
+    def __init__(self, size: int, seconds: float = COUNTS_SECONDS) -> None:
+        self.size = size
+        self.seconds = seconds
+        self._items: OrderedDict[tuple, tuple[float, tuple]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple | None:
+        if not self.size:
+            return None
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            if time.monotonic() - found[0] > self.seconds:
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple, value: tuple) -> None:
+        if not self.size:
+            return
+        with self._lock:
+            self._items[key] = (time.monotonic(), value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
 def _term(schema, field: str, value) -> tantivy.Query:
     return tantivy.Query.term_query(schema, field, value)
 
@@ -303,10 +357,11 @@ class SearchIndex:
     changes (a swap) and sees commits of incremental updates.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, counts_cache: int = COUNTS_CACHE_SIZE) -> None:
         self.directory = IndexDirectory(path)
         self._lock = threading.Lock()
         self._live: tuple[str, tantivy.Index, list[str], set[str]] | None = None
+        self._counts = _CountsCache(counts_cache)
 
     def _open(self) -> tuple[str, tantivy.Index, list[str], set[str]]:
         folder = self.directory.live()
@@ -450,8 +505,12 @@ class SearchIndex:
         if query is None:
             return SearchResult(ids=[], total=0, facets={})
         searcher = index.searcher()
+        # The total and facet counts do not depend on the sort or the page:
+        # paging and re-sorting a result reuse them for a few seconds.
+        key = (self._live[0] if self._live else None, *_counts_key(c))
+        counts = self._counts.get(key)
         offset = min(c.offset, MAX_OFFSET)
-        kwargs: dict = {"limit": c.per_page, "offset": offset, "count": True}
+        kwargs: dict = {"limit": c.per_page, "offset": offset, "count": counts is None}
         if c.sort == "relevance" and scored:
             kwargs["weight_by_field"] = "weight"
         else:
@@ -467,14 +526,15 @@ class SearchIndex:
         result = searcher.search(query, **kwargs)
         addresses = [address for _, address in result.hits]
         ids = searcher.fast_field_values("id", addresses) if addresses else []
-        total = int(result.count or 0)
-        counted = [
-            n for n in c.facet_names if n not in wide or total <= WIDE_FACET_RESULTS
-        ]
+        if counts is None:
+            total = int(result.count or 0)
+            counted = [
+                n for n in c.facet_names if n not in wide or total <= WIDE_FACET_RESULTS
+            ]
+            counts = (total, self._facets(searcher, query, counted, facets_known))
+            self._counts.put(key, counts)
         return SearchResult(
-            ids=[int(i) for i in ids],
-            total=total,
-            facets=self._facets(searcher, query, counted, facets_known),
+            ids=[int(i) for i in ids], total=counts[0], facets=counts[1]
         )
 
     def _facets(self, searcher, query, names, facets_known) -> dict:
@@ -546,6 +606,7 @@ class SearchIndex:
         """Replace these documents and delete these ids in the live index."""
         _, index, facets, _ = self._open()
         apply_to_index(index, facets, documents, deleted)
+        self._counts.clear()
 
 
 def apply_to_index(
