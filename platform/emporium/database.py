@@ -147,6 +147,9 @@ def _dbsession(request) -> Session:
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    # Annotating transactions with the user would load the session (and touch
+    # the database) before the view could declare its intent to write.
+    settings["tm.annotate_user"] = "false"
     config.include("pyramid_tm")
     config.include("pyramid_retry")
 
