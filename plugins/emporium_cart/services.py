@@ -23,6 +23,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from emporium.cache.invalidation import invalidate_after_commit
 from emporium.database import utcnow
 from emporium.errors import Conflict, EmporiumError
 from emporium.money import from_minor
@@ -36,6 +37,7 @@ from emporium_cart.models import (
 )
 from emporium_cart.schemas import CheckoutDetails
 from emporium_catalog.models import Product
+from emporium_catalog.products import INVENTORY, product_key
 
 ORDER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 FREE_SHIPPING_FROM_MINOR = 5000
@@ -367,6 +369,11 @@ class CheckoutService:
                 )
         if short:
             raise OutOfStock(short)
+        # The conditional UPDATE bypasses the ORM: say which cached stock
+        # figures it made wrong (invalidated once the order commits).
+        invalidate_after_commit(
+            self.dbsession, [product_key(INVENTORY, li.product_id) for li in lines]
+        )
 
         subtotal_minor = sum(
             products[li.product_id].price_minor * li.quantity for li in lines

@@ -290,3 +290,12 @@ def test_openapi_document_describes_the_api(testapp):
         "/api/v1/orders/{number}",
     ):
         assert path in document["paths"]
+
+
+def test_storefront_shows_the_stock_an_order_left(shopper, make_product, testapp):
+    product = make_product(stock=6)
+    page = testapp.get(f"/products/{product}")  # fills the object cache
+    assert "In stock" in page.text
+    shopper.add(product, 5)
+    shopper.checkout()
+    assert "Only 1 left" in testapp.get(f"/products/{product}").text
