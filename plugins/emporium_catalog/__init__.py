@@ -74,3 +74,23 @@ def includeme(config: Configurator) -> None:
     config.add_view(
         views.product_image, route_name="product_image", request_method="GET"
     )
+    # The JSON API: products list and detail.
+    from emporium_catalog import api
+
+    config.add_openapi_fragment("emporium_catalog:openapi.yaml")
+    config.add_route("api.products", "/api/v1/products")
+    config.add_route("api.product", "/api/v1/products/{id}")
+    config.add_view(
+        api.list_products,
+        route_name="api.products",
+        request_method="GET",
+        openapi=True,
+        renderer="json",
+    )
+    config.add_view(
+        api.get_product,
+        route_name="api.product",
+        request_method="GET",
+        openapi=True,
+        renderer="json",
+    )
