@@ -31,6 +31,7 @@ def configure(settings: dict | None = None) -> Configurator:
     # Server-side sessions with signed ids and CSRF; identity and permissions.
     config.include("emporium.sessions")
     config.include("emporium.security")
+    config.include("emporium.audit")
     # Extension points plugins use: sections, migrations, seeders, checks, API.
     config.include("emporium.sections")
     config.include("emporium.migrations")

@@ -89,3 +89,18 @@ class IPaymentGateway(Interface):
 
         Raises ``PaymentDeclined`` when the card is refused.
         """
+
+
+class IPurger(Interface):
+    """Removes pages from the proxy tier's cache (Varnish in the cluster)."""
+
+    def purge_urls(urls, actor):
+        """Purge these URLs (paths, or absolute URLs) from every proxy.
+
+        Return a list of ``PurgeResult`` (one per proxy and URL); every purge
+        is written to the audit log with ``actor`` (who asked).
+        """
+
+    def purge_keys(keys, actor):
+        """Purge every page tagged with one of these surrogate keys
+        (``product:42``, ``category:7``); return ``PurgeResult``s, audited."""
