@@ -191,3 +191,11 @@ def test_no_index_gives_a_themed_503_never_a_500(unindexed):
     unindexed.get("/books/", status=200)
     health = unindexed.get("/health").json
     assert health["checks"]["search"]["available"] is False
+
+
+def test_api_price_range_and_category(app):
+    data = app.get(
+        "/api/v1/search", {"section": "books", "price_min": "8", "price_max": "13.00"}
+    ).json
+    assert set(data["ids"]) == {11, 12}
+    assert set(app.get("/api/v1/search", {"category": "3"}).json["ids"]) == {12, 13, 14}

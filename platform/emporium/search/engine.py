@@ -44,10 +44,10 @@ FACET_PREFIX = "f_"
 KEEP_GENERATIONS = 2
 MAX_OFFSET = 100_000
 # A facet with more distinct values than this (an author) is counted only
-# over results of at most WIDE_FACET_RESULTS: counting it over a whole
-# section costs more than the rest of the query.
+# over results of at most WIDE_FACET_RESULTS: its count costs in proportion
+# to its distinct values, more than the rest of the query over a section.
 WIDE_FACET = 1000
-WIDE_FACET_RESULTS = 20_000
+WIDE_FACET_RESULTS = 2_000
 # Totals and facet counts of recent conditions, reused when only the sort or
 # the page changes; another process's updates show within COUNTS_SECONDS.
 COUNTS_CACHE_SIZE = 4096
@@ -404,7 +404,7 @@ class SearchIndex:
 
     # -- queries -----------------------------------------------------------
 
-    def _text_query(self, schema, words: list[str]) -> tantivy.Query | None:
+    def _text_query(self, schema, searcher, words: list[str]) -> tantivy.Query | None:
         clauses = []
         plain_words = []
         for position, word in enumerate(words):
@@ -414,12 +414,20 @@ class SearchIndex:
             token = plain[0]
             plain_words.append(token)
             should = []
+            known = False
             for stem in _analyze(_STEM, word):
                 should.append(
                     tantivy.Query.boost_query(_term(schema, "name", stem), 3.0)
                 )
                 should.append(_term(schema, "body", stem))
-            if len(token) >= 4:
+                known = known or any(
+                    searcher.doc_freq(field, stem) > 0 for field in ("name", "body")
+                )
+            # A word found as typed needs neither a typo's leeway nor
+            # completing: the automata are most of a query's cost.
+            if known:
+                pass
+            elif len(token) >= 4:
                 # One typo (a transposition counts once) in a name's word.
                 should.append(
                     tantivy.Query.boost_query(
@@ -427,7 +435,7 @@ class SearchIndex:
                         0.5,
                     )
                 )
-            if position == len(words) - 1 and len(token) >= 2:
+            if not known and position == len(words) - 1 and len(token) >= 2:
                 # The word being typed: any name word it begins.
                 should.append(
                     tantivy.Query.boost_query(
@@ -483,11 +491,11 @@ class SearchIndex:
                 )
         return filters
 
-    def _query(self, schema, facets_known, c: SearchConditions):
+    def _query(self, schema, searcher, facets_known, c: SearchConditions):
         filters = self._filters(schema, facets_known, c)
         if filters is None:
             return None, False
-        text = self._text_query(schema, words_of(c.words))
+        text = self._text_query(schema, searcher, words_of(c.words))
         clauses = [
             (tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0))
             for f in filters
@@ -501,10 +509,10 @@ class SearchIndex:
     def search(self, c: SearchConditions) -> SearchResult:
         _, index, facets_known, wide = self._open()
         schema = index.schema
-        query, scored = self._query(schema, facets_known, c)
+        searcher = index.searcher()
+        query, scored = self._query(schema, searcher, facets_known, c)
         if query is None:
             return SearchResult(ids=[], total=0, facets={})
-        searcher = index.searcher()
         # The total and facet counts do not depend on the sort or the page:
         # paging and re-sorting a result reuse them for a few seconds.
         key = (self._live[0] if self._live else None, *_counts_key(c))
