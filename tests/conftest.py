@@ -36,6 +36,9 @@ def make_settings(database_url: str, **overrides) -> dict:
         "cache.local.arguments.path": tempfile.mkdtemp(prefix="emporium-cache-"),
         "retry.attempts": "3",
         "emporium.session.secret": "test-session-key-1 test-session-key-old",
+        "emporium.tokens.secret": "test-token-key-1 test-token-key-old",
+        # Throttling has tests of its own, with low limits.
+        "emporium.throttle.enabled": "false",
         "emporium.api.strict_responses": "true",
         # Fast hashing in tests; production keeps Argon2's defaults.
         "emporium.passwords.time_cost": "1",

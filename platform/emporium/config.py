@@ -14,11 +14,14 @@ from pyramid.router import Router
 
 from emporium.errors import ConfigurationError
 from emporium.plugins import include_plugins
+from emporium.security.production import check_production
 from emporium.settings import normalize_settings
 
 
 def configure(settings: dict | None = None) -> Configurator:
     settings = normalize_settings(settings or {})
+    # production.ini refuses default secrets and debug features, by name.
+    check_production(settings)
     config = Configurator(settings=settings)
 
     # Request ids first: every later log line carries one.

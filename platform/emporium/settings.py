@@ -10,6 +10,8 @@ ENVIRONMENT_OVERRIDES = {
     "EMPORIUM_DATABASE_URL": "sqlalchemy.url",
     "EMPORIUM_PLUGINS": "emporium.plugins",
     "EMPORIUM_SESSION_SECRET": "emporium.session.secret",
+    "EMPORIUM_TOKENS_SECRET": "emporium.tokens.secret",
+    "EMPORIUM_THROTTLE_STORAGE": "emporium.throttle.storage",
 }
 
 DEFAULTS = {

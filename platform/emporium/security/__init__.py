@@ -5,6 +5,8 @@ from pyramid.config import Configurator
 from emporium.interfaces import IPasswordHasher
 from emporium.security.passwords import Argon2Hasher
 from emporium.security.policy import SessionSecurityPolicy
+from emporium.security.throttle import Throttle, throttled_view
+from emporium.security.tokens import TokenSealer
 
 
 def includeme(config: Configurator) -> None:
@@ -15,3 +17,20 @@ def includeme(config: Configurator) -> None:
     )
     config.registry.registerUtility(hasher, IPasswordHasher)
     config.set_security_policy(SessionSecurityPolicy())
+    # Without a key of their own, tokens use keys derived from the session's.
+    token_keys = (settings.get("emporium.tokens.secret") or "").split() or [
+        f"tokens:{key}"
+        for key in (settings.get("emporium.session.secret") or "").split()
+    ]
+    config.registry["emporium.token_sealer"] = TokenSealer(token_keys)
+    config.registry["emporium.throttle"] = Throttle(settings)
+    config.add_view_deriver(throttled_view, under="INGRESS", over="secured_view")
+    # The proxy tween runs first: everything after sees the real client.
+    config.add_tween(
+        "emporium.security.headers.proxy_tween_factory",
+        over="emporium.logs.request_id_tween_factory",
+    )
+    config.add_tween(
+        "emporium.security.headers.security_headers_tween_factory",
+        under="emporium.logs.request_id_tween_factory",
+    )

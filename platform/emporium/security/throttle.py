@@ -1,0 +1,128 @@
+"""Throttling: requests per client per window, per class of route.
+
+A client is its session when it has one, else its address. Many shoppers
+can share an address (an office, a mobile carrier), so the per-address
+ceiling sits far above the per-session limit; a client that drops its cookie
+to dodge the session limit still meets the address ceiling. Limits come from
+settings; counters live in memory (one process) or Redis (the cluster).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from pyramid.httpexceptions import HTTPTooManyRequests
+
+from emporium.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+
+CLASSES = ("pages", "search", "cart", "checkout", "login", "api", "admin")
+DEFAULT_LIMITS = {
+    "pages": "300/minute",
+    "search": "120/minute",
+    "cart": "60/minute",
+    "checkout": "10/minute",
+    "login": "10/minute",
+    "api": "300/minute",
+    "admin": "600/minute",
+}
+EXEMPT_PREFIXES = ("/health", "/metrics", "/static/", "/themes/", "/images/")
+
+
+class Throttled(HTTPTooManyRequests):
+    def __init__(self, retry_after: int, route_class: str) -> None:
+        super().__init__(
+            detail=f"Too many requests ({route_class}); try again in {retry_after} s."
+        )
+        self.headers["Retry-After"] = str(retry_after)
+        self.retry_after = retry_after
+
+
+class Throttle:
+    def __init__(self, settings) -> None:
+        uri = settings.get("emporium.throttle.storage") or "memory://"
+        self.enabled = settings.get("emporium.throttle.enabled", "true") != "false"
+        self.limiter = MovingWindowRateLimiter(storage_from_string(uri))
+        factor = int(settings.get("emporium.throttle.address_factor", 20))
+        self.limits = {}
+        for name in CLASSES:
+            text = settings.get(f"emporium.throttle.{name}", DEFAULT_LIMITS[name])
+            try:
+                item = parse(text)
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"emporium.throttle.{name}: {text!r} is not a rate like 60/minute"
+                ) from exc
+            ceiling = type(item)(item.amount * factor, item.multiples)
+            self.limits[name] = (item, ceiling)
+
+    def hit(self, route_class: str, session_id: str | None, address: str) -> None:
+        """Count one request; raise Throttled when over either limit."""
+        per_client, per_address = self.limits[route_class]
+        checks = [(per_address, "address", address)]
+        if session_id:
+            checks.insert(0, (per_client, "session", session_id))
+        for item, kind, identity in checks:
+            if not self.limiter.hit(item, route_class, kind, identity):
+                reset, _ = self.limiter.get_window_stats(
+                    item, route_class, kind, identity
+                )
+                retry_after = max(1, math.ceil(reset - time.time()))
+                log.warning(
+                    "throttled %s %s on %s (%s)", kind, identity[:12], route_class, item
+                )
+                raise Throttled(retry_after, route_class)
+
+    def login_attempt(self, account: str, address: str, limit: str) -> None:
+        """Failed-login budget per account and per address."""
+        item = parse(limit)
+        for kind, identity in (("account", account.lower()), ("address", address)):
+            if not self.limiter.hit(item, "login-failures", kind, identity):
+                reset, _ = self.limiter.get_window_stats(
+                    item, "login-failures", kind, identity
+                )
+                raise Throttled(max(1, math.ceil(reset - time.time())), "login")
+
+    def reset(self) -> None:
+        self.limiter.storage.reset()
+
+
+def _route_class(info, request) -> str:
+    declared = info.options.get("throttle")
+    if declared:
+        return declared
+    if request.path_info.startswith("/admin"):
+        return "admin"
+    if request.path_info.startswith("/api/"):
+        return "api"
+    return "pages" if request.method in ("GET", "HEAD") else "cart"
+
+
+def throttled_view(view, info):
+    """View deriver: count the request against its route class."""
+
+    def throttled(context, request):
+        throttle = request.registry.get("emporium.throttle")
+        if (
+            throttle is not None
+            and throttle.enabled
+            and getattr(request, "exception", None) is None
+            and not request.path_info.startswith(EXEMPT_PREFIXES)
+        ):
+            factory = request.registry["emporium.session_factory"]
+            session_id, _ = factory.cookie_session_id(request)
+            throttle.hit(
+                _route_class(info, request), session_id, request.client_addr or "-"
+            )
+        return view(context, request)
+
+    return throttled
+
+
+throttled_view.options = ("throttle",)
