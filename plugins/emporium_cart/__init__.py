@@ -63,10 +63,15 @@ def includeme(config: Configurator) -> None:
         route_name="cart.items",
         request_method="POST",
         require_csrf=False,
+        throttle="cart",
         **html,
     )
     config.add_view(
-        views.update_item, route_name="cart.item", request_method="POST", **html
+        views.update_item,
+        route_name="cart.item",
+        request_method="POST",
+        throttle="cart",
+        **html,
     )
     config.add_view(
         views.checkout_page,
@@ -79,6 +84,7 @@ def includeme(config: Configurator) -> None:
         views.place_order,
         route_name="checkout",
         request_method="POST",
+        throttle="checkout",
         renderer="cart_checkout.pt",
         **html,
     )
@@ -107,17 +113,28 @@ def includeme(config: Configurator) -> None:
     config.add_view(
         api.get_cart, route_name="api.cart", request_method="GET", **json_api
     )
+    cart_writes = {**json_api, "throttle": "cart"}
     config.add_view(
-        api.add_item, route_name="api.cart.items", request_method="POST", **json_api
+        api.add_item, route_name="api.cart.items", request_method="POST", **cart_writes
     )
     config.add_view(
-        api.update_item, route_name="api.cart.item", request_method="PATCH", **json_api
+        api.update_item,
+        route_name="api.cart.item",
+        request_method="PATCH",
+        **cart_writes,
     )
     config.add_view(
-        api.remove_item, route_name="api.cart.item", request_method="DELETE", **json_api
+        api.remove_item,
+        route_name="api.cart.item",
+        request_method="DELETE",
+        **cart_writes,
     )
     config.add_view(
-        api.checkout, route_name="api.checkout", request_method="POST", **json_api
+        api.checkout,
+        route_name="api.checkout",
+        request_method="POST",
+        throttle="checkout",
+        **json_api,
     )
     config.add_view(
         api.list_orders, route_name="api.orders", request_method="GET", **json_api

@@ -8,6 +8,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 
 from emporium.errors import Conflict, InvalidInput
+from emporium.security.tokens import sealer
 from emporium_cart import schemas
 from emporium_cart.payments import PaymentDeclined
 from emporium_cart.services import CartService, CheckoutService, Owner
@@ -15,7 +16,10 @@ from emporium_cart.services import CartService, CheckoutService, Owner
 
 def owner(request, create: bool = False) -> Owner:
     session = request.session
-    session_id = session.ensure_id() if create else session.id
+    if create:
+        # The session is stored with the cart, so its timeouts apply to both.
+        session.changed()
+    session_id = session.id
     return Owner(session_id, session.get("user_id"))
 
 
@@ -117,7 +121,10 @@ def _checkout_form(request, values=None, errors=None, message=None, status=200):
         "message": message,
         "countries": schemas.COUNTRIES,
         "checkout_token": (values or {}).get("checkout_token")
-        or secrets.token_urlsafe(24),
+        or sealer(request).seal(
+            "checkout",
+            {"s": request.session.ensure_id(), "n": secrets.token_urlsafe(12)},
+        ),
         "csrf_token": request.session.get_csrf_token(),
     }
 
@@ -132,12 +139,17 @@ def place_order(request):
     form = request.POST
     values = {key: form.get(key, "") for key in form if key != "payment.card_number"}
     token = form.get("checkout_token", "")
-    if not 16 <= len(token) <= 64:
+    if not token or len(token) > 500:
         raise InvalidInput("checkout_token", "is missing; reload the checkout page")
+    # Sealed when the form was shown: it cannot be forged or moved to
+    # another session, and it names this checkout for idempotency.
+    state = sealer(request).open("checkout", token, "checkout_token", max_age=86400)
+    if state.get("s") != request.session.id:
+        raise InvalidInput("checkout_token", "belongs to another session")
     try:
         details = schemas.checkout(schemas.checkout_from_form(form))
         order, _ = checkout_service(request).place_order(
-            owner(request), details, key=token
+            owner(request), details, key=f"form:{state['n']}"
         )
     except schemas.InvalidFields as exc:
         request.tm.doom()
@@ -151,14 +163,26 @@ def place_order(request):
     return HTTPSeeOther(request.route_path("order", number=order.number))
 
 
+def order_lookup_path(request, number: str) -> str:
+    """A link to the order that works without the session (for a guest's
+    email): the order number sealed with Fernet."""
+    key = sealer(request).seal("order", {"n": number})
+    return request.route_path("order", number=number, _query={"key": key})
+
+
 def order_page(request):
     _private(request)
-    order = checkout_service(request).order_for(
-        request.matchdict["number"], owner(request)
-    )
+    number = request.matchdict["number"]
+    service = checkout_service(request)
+    order = service.order_for(number, owner(request))
+    key = request.GET.get("key")
+    if order is None and key:
+        if sealer(request).open("order", key, "key").get("n") != number:
+            raise InvalidInput("key", "is for another order")
+        order = service.by_number(number)
     if order is None:
         raise HTTPNotFound()
-    return {"order": order}
+    return {"order": order, "lookup_path": order_lookup_path(request, number)}
 
 
 def order_history(request):

@@ -20,6 +20,7 @@ def includeme(config: Configurator) -> None:
         route_name="register",
         request_method="POST",
         renderer="account_register.pt",
+        throttle="login",
         **session,
     )
     config.add_view(
@@ -34,6 +35,7 @@ def includeme(config: Configurator) -> None:
         route_name="login",
         request_method="POST",
         renderer="account_login.pt",
+        throttle="login",
         **session,
     )
     config.add_view(views.logout, route_name="logout", request_method="POST", **session)

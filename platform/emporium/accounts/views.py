@@ -67,6 +67,13 @@ def login(request):
         request.dbsession, hasher, email, request.POST.get("password", "")
     )
     if user is None:
+        # Guessing is slowed per account and per client, whatever the cookie.
+        failures = request.registry.settings.get(
+            "emporium.throttle.login_failures", "5/15minutes"
+        )
+        request.registry["emporium.throttle"].login_attempt(
+            email or "-", request.client_addr or "-", failures
+        )
         request.response.status = 400
         return _form(
             request,

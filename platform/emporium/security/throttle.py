@@ -81,6 +81,8 @@ class Throttle:
 
     def login_attempt(self, account: str, address: str, limit: str) -> None:
         """Failed-login budget per account and per address."""
+        if not self.enabled:
+            return
         item = parse(limit)
         for kind, identity in (("account", account.lower()), ("address", address)):
             if not self.limiter.hit(item, "login-failures", kind, identity):
