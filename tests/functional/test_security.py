@@ -364,7 +364,8 @@ def test_a_checkout_token_from_another_session_is_refused(new_client, make_produ
         ({"emporium.session.secret": ""}, "emporium.session.secret is missing"),
         (
             {
-                "emporium.session.secret": "development-only-session-key-not-for-production"
+                "emporium.session.secret": "development-only-session-key-"
+                "not-for-production"
             },
             "emporium.session.secret is a default",
         ),
