@@ -15,7 +15,7 @@ ENVIRONMENT_OVERRIDES = {
 }
 
 DEFAULTS = {
-    "emporium.plugins": "catalog bookstore videogames cart",
+    "emporium.plugins": "catalog bookstore videogames cart admin",
     "emporium.site_title": "Emporium",
     "emporium.themes.default": "default",
     "emporium.catalog.page_size": "24",

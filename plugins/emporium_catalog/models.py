@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from emporium.database import Base
+from emporium.database import Base, UTCDateTime
 from emporium.money import from_minor
 
 LOW_STOCK = 5
@@ -37,6 +37,26 @@ def availability_of(stock: int) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def current_price_minor(
+    price_minor: int,
+    sale_price_minor: int | None,
+    sale_starts_at: datetime | None,
+    sale_ends_at: datetime | None,
+    now: datetime | None = None,
+) -> int:
+    """The price a shopper pays at ``now``: the sale price between its start
+    (inclusive) and its end (exclusive), the regular price otherwise. A sale
+    with no start has begun; one with no end goes on."""
+    if sale_price_minor is None:
+        return price_minor
+    now = now or _now()
+    if sale_starts_at is not None and now < sale_starts_at:
+        return price_minor
+    if sale_ends_at is not None and now >= sale_ends_at:
+        return price_minor
+    return sale_price_minor
 
 
 class Category(Base):
@@ -76,6 +96,10 @@ class Product(Base):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     stock: Mapped[int] = mapped_column(Integer, default=0)
     best_seller_rank: Mapped[int] = mapped_column(Integer, default=1_000_000)
+    # A scheduled sale: the sale price applies from its start to its end.
+    sale_price_minor: Mapped[int | None] = mapped_column(Integer)
+    sale_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sale_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=_now, onupdate=_now
@@ -86,6 +110,16 @@ class Product(Base):
     @property
     def price(self) -> Decimal:
         return from_minor(self.price_minor, self.currency)
+
+    def current_price_minor(self, now: datetime | None = None) -> int:
+        """The price in minor units at ``now``, the sale price while it runs."""
+        return current_price_minor(
+            self.price_minor,
+            self.sale_price_minor,
+            self.sale_starts_at,
+            self.sale_ends_at,
+            now,
+        )
 
     @property
     def availability(self) -> str:

@@ -1,0 +1,301 @@
+"""Products and categories: list, filter, edit, price and stock in place."""
+
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.response import Response
+from sqlalchemy import func, select
+
+from emporium.audit import record
+from emporium.errors import InvalidInput
+from emporium.interfaces import IPurger
+from emporium.sections import get_section, get_sections
+from emporium_admin import catalog, forms
+from emporium_admin.imports import export_rows
+from emporium_admin.resources import actor_of
+from emporium_admin.views import page, query_int
+from emporium_catalog.models import Category, Product
+
+
+def purge_after_commit(request, keys: list[str]) -> None:
+    """Purge the pages showing ``keys`` once the change is committed (never
+    for a rolled-back one: a purge before commit lets a concurrent request
+    cache the old data again)."""
+    purger = request.registry.queryUtility(IPurger)
+    if purger is None or not keys:
+        return
+    actor = actor_of(request)
+
+    def hook(success: bool) -> None:
+        if success:
+            purger.purge_keys(keys, actor)
+
+    request.tm.get().addAfterCommitHook(hook)
+
+
+# -- the list ------------------------------------------------------------------
+
+
+def _filters(request) -> catalog.ProductFilter:
+    q = request.GET.get("q", "").strip()[:200]
+    section = request.GET.get("section", "").strip()
+    if section and get_section(request.registry, section) is None:
+        raise InvalidInput("section", "is not a section of the store")
+    return catalog.ProductFilter(q, section, query_int(request, "category"))
+
+
+def product_list(request, errors=None, status=200):
+    filters = _filters(request)
+    after = query_int(request, "after")
+    before = query_int(request, "before")
+    result = catalog.list_products(request.dbsession, filters, after, before)
+    keep = {
+        k: v
+        for k, v in (
+            ("q", filters.q),
+            ("section", filters.section),
+            ("category", filters.category_id),
+        )
+        if v not in ("", None)
+    }
+    categories = catalog.categories_by_section(request.dbsession)
+    names = {c.id: c.name for cs in categories.values() for c in cs}
+    request.response.status = status
+    return page(
+        request,
+        products=result.items,
+        filters=filters,
+        sections=get_sections(request.registry),
+        categories=categories,
+        category_names=names,
+        next_url=request.route_path(
+            "admin.products", _query=keep | {"after": result.next}
+        )
+        if result.next
+        else None,
+        previous_url=request.route_path(
+            "admin.products", _query=keep | {"before": result.previous}
+        )
+        if result.previous
+        else None,
+        here=request.path_qs,
+        amount=forms.money_text,
+        errors=errors or {},
+        posted=request.POST if errors else {},
+    )
+
+
+def quick_edit(request):
+    """Price and stock from the list, saved in place."""
+    product = request.dbsession.get(Product, int(request.matchdict["id"]))
+    if product is None:
+        raise HTTPNotFound()
+    errors: dict = {}
+    price = forms.parse_money(
+        request.POST.get("price", ""), product.currency, "price", errors
+    )
+    stock = forms.parse_int(
+        request.POST.get("stock", ""), "stock", errors, 0, forms.MAX_STOCK
+    )
+    if (
+        price is not None
+        and product.sale_price_minor is not None
+        and price <= product.sale_price_minor
+    ):
+        errors["price"] = "must be above the sale price"
+    back = request.POST.get("back", "")
+    if not back.startswith("/admin/products"):
+        back = request.route_path("admin.products")
+    if errors:
+        # The form's action keeps the list's query: the same page comes back.
+        return product_list(request, errors={product.id: errors}, status=400)
+    changes = catalog.quick_update(
+        request.dbsession,
+        product,
+        {"price_minor": price, "stock": stock},
+        actor_of(request),
+    )
+    if changes:
+        purge_after_commit(request, [f"product:{product.id}"])
+        request.session.flash(f"Saved {product.sku}: {product.name}.")
+    return HTTPSeeOther(back)
+
+
+def export_csv(request):
+    response = Response(content_type="text/csv", charset="utf-8")
+    response.app_iter = export_rows(
+        request.registry["dbsession_factory"], request.registry
+    )
+    response.content_disposition = 'attachment; filename="catalog.csv"'
+    response.cache_control = "private, no-store"
+    return response
+
+
+# -- create and edit -----------------------------------------------------------
+
+
+def _form(request, product, section, values, details, errors=None, status=200):
+    request.response.status = status
+    categories = catalog.categories_by_section(request.dbsession).get(section.name, [])
+    return page(
+        request,
+        choose=False,
+        product=product,
+        section=section,
+        values=values,
+        details=details,
+        section_fields=forms.section_form_fields(section),
+        section_categories=categories,
+        errors=errors or {},
+        current_price=forms.money_text(
+            product.current_price_minor() if product is not None else None,
+            values.get("currency", "USD"),
+        ),
+    )
+
+
+def new_product_form(request):
+    section = get_section(request.registry, request.GET.get("section", ""))
+    if section is None:
+        return page(
+            request, sections=get_sections(request.registry), choose=True, product=None
+        )
+    values = {"currency": "USD", "stock": "0", "best_seller_rank": "1000000"}
+    return _form(request, None, section, values, catalog.details_values(section, None))
+
+
+def edit_product_form(request):
+    product = request.dbsession.get(Product, int(request.matchdict["id"]))
+    if product is None:
+        raise HTTPNotFound()
+    section = get_section(request.registry, product.section)
+    if section is None:
+        raise HTTPNotFound("this product's section is not enabled")
+    row = catalog.details_of(request.dbsession, section, product.id)
+    return _form(
+        request,
+        product,
+        section,
+        forms.product_values(product),
+        catalog.details_values(section, row),
+    )
+
+
+def save_product(request):
+    ident = request.matchdict.get("id")
+    product = None
+    if ident is not None:
+        product = request.dbsession.get(Product, int(ident))
+        if product is None:
+            raise HTTPNotFound()
+        section = get_section(request.registry, product.section)
+    else:
+        section = get_section(request.registry, request.POST.get("section", ""))
+    if section is None:
+        raise InvalidInput("section", "is not a section of the store")
+    categories = {
+        c.id: c
+        for c in catalog.categories_by_section(request.dbsession).get(section.name, [])
+    }
+    errors: dict = {}
+    values = forms.parse_product(request.POST, categories, errors)
+    fields = [f for f in forms.section_form_fields(section) if f.writable]
+    details = {
+        f.name: forms.parse_field(
+            f, request.POST.get(f"detail.{f.name}"), errors, prefix="detail."
+        )
+        for f in fields
+    }
+    if "sku" not in errors:
+        other = request.dbsession.scalar(
+            select(Product.id).where(Product.sku == values["sku"])
+        )
+        if other is not None and (product is None or other != product.id):
+            errors["sku"] = f"product {other} already has this SKU"
+    catalog.unique_clashes(
+        request.dbsession,
+        section,
+        fields,
+        details,
+        product.id if product else None,
+        errors,
+    )
+    if errors:
+        shown = {k: request.POST.get(k, "") for k in request.POST}
+        detail_text = {f.name: request.POST.get(f"detail.{f.name}", "") for f in fields}
+        return _form(request, product, section, shown, detail_text, errors, 400)
+    product, changes = catalog.save_product(
+        request.dbsession, product, section, values, details, actor_of(request)
+    )
+    if changes:
+        purge_after_commit(request, [f"product:{product.id}"])
+    request.session.flash(
+        f"Saved {product.sku}: {product.name}." if changes else "Nothing changed."
+    )
+    return HTTPSeeOther(request.route_path("admin.product", id=product.id))
+
+
+# -- categories ------------------------------------------------------------------
+
+
+def category_list(request, errors=None, values=None, status=200):
+    request.response.status = status
+    counts = dict(
+        request.dbsession.execute(
+            select(Product.category_id, func.count()).group_by(Product.category_id)
+        ).all()
+    )
+    return page(
+        request,
+        categories=catalog.categories_by_section(request.dbsession),
+        sections=get_sections(request.registry),
+        counts=counts,
+        errors=errors or {},
+        values=values or {},
+        editing=query_int(request, "edit"),
+    )
+
+
+def save_category(request):
+    ident = request.matchdict.get("id")
+    category = None
+    if ident is not None:
+        category = request.dbsession.get(Category, int(ident))
+        if category is None:
+            raise HTTPNotFound()
+    errors: dict = {}
+    names = [s.name for s in get_sections(request.registry)]
+    values = forms.parse_category(request.POST, errors, names)
+    if "slug" not in errors:
+        other = request.dbsession.scalar(
+            select(Category.id).where(Category.slug == values["slug"])
+        )
+        if other is not None and (category is None or other != category.id):
+            errors["slug"] = "another category has this slug"
+    if errors:
+        key = category.id if category else "new"
+        return category_list(
+            request, errors={key: errors}, values={key: dict(request.POST)}, status=400
+        )
+    created = category is None
+    if created:
+        category = Category()
+        request.dbsession.add(category)
+    changes = {}
+    for name, value in values.items():
+        old = None if created else getattr(category, name)
+        if created or old != value:
+            changes[name] = [old, value]
+            setattr(category, name, value)
+    request.dbsession.flush()
+    if changes:
+        record(
+            request.dbsession,
+            actor_of(request),
+            "category.create" if created else "category.update",
+            f"category:{category.id}",
+            changes=changes,
+        )
+        purge_after_commit(request, [f"category:{category.id}"])
+    request.session.flash(f"Saved the category {category.name}.")
+    return HTTPSeeOther(request.route_path("admin.categories"))

@@ -1,0 +1,81 @@
+"""The dashboard, and the cache and traffic charts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from emporium.audit import AuditEntry
+from emporium.cache.interfaces import IObjectCache
+from emporium_admin import charts
+from emporium_admin.catalog import count_products
+from emporium_admin.traffic import REGISTRY_KEY
+from emporium_admin.views import page
+
+
+def _orders_since(request, since):
+    from emporium_cart.models import Order
+
+    return request.dbsession.execute(
+        select(func.count(), func.coalesce(func.sum(Order.total_minor), 0)).where(
+            Order.created_at >= since
+        )
+    ).one()
+
+
+def dashboard(request):
+    now = datetime.now(UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    orders_today, revenue_minor = _orders_since(request, midnight)
+    stats = request.registry.getUtility(IObjectCache).stats()
+    recent = list(
+        request.dbsession.scalars(
+            select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)
+        )
+    )
+    return page(
+        request,
+        products=count_products(request.dbsession),
+        orders_today=orders_today,
+        revenue=revenue_minor / 100,
+        hit_ratio=stats.get("hit_ratio"),
+        recent=recent,
+    )
+
+
+def orders_per_minute(request, minutes: int = 60) -> list[tuple[int, int]]:
+    from emporium_cart.models import Order
+
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    start = now - timedelta(minutes=minutes - 1)
+    counts: dict[int, int] = {}
+    for (at,) in request.dbsession.execute(
+        select(Order.created_at).where(Order.created_at >= start)
+    ):
+        minute = int(at.timestamp() // 60) * 60
+        counts[minute] = counts.get(minute, 0) + 1
+    first = int(start.timestamp())
+    return [(first + 60 * i, counts.get(first + 60 * i, 0)) for i in range(minutes)]
+
+
+def traffic(request):
+    stats = request.registry.getUtility(IObjectCache).stats()
+    tiers, partitions = charts.cache_ratios(stats)
+    counter = request.registry[REGISTRY_KEY]
+    requests = counter.per_minute()
+    orders = orders_per_minute(request)
+    return page(
+        request,
+        stats=stats,
+        tiers=tiers,
+        partitions=partitions,
+        tier_chart=charts.ratio_chart(tiers, "Hit ratio per tier"),
+        partition_chart=charts.ratio_chart(partitions, "Hit ratio per partition"),
+        requests_chart=charts.column_chart(
+            requests, "Requests per minute (this process)", "requests"
+        ),
+        orders_chart=charts.column_chart(orders, "Orders per minute", "orders"),
+        requests_last=requests[-2][1] if len(requests) > 1 else 0,
+        orders_hour=sum(v for _, v in orders),
+    )

@@ -1,0 +1,87 @@
+"""Orders: a list filtered by date and status, and each order's detail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pyramid.httpexceptions import HTTPNotFound
+from sqlalchemy import select
+
+from emporium.errors import InvalidInput
+from emporium_admin.views import page, query_int
+
+PAGE_SIZE = 50
+STATUSES = ("paid", "shipped", "cancelled", "refunded")
+
+
+def _date(request, name: str):
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise InvalidInput(name, "must be a date such as 2026-12-01") from None
+
+
+def order_list(request):
+    from emporium_cart.models import Order
+
+    status = request.GET.get("status", "").strip()
+    if status and status not in STATUSES:
+        raise InvalidInput("status", f"must be one of: {', '.join(STATUSES)}")
+    start, end = _date(request, "from"), _date(request, "to")
+    after, before = query_int(request, "after"), query_int(request, "before")
+    query = select(Order)
+    if status:
+        query = query.where(Order.status == status)
+    if start:
+        query = query.where(Order.created_at >= start)
+    if end:
+        query = query.where(Order.created_at < end + timedelta(days=1))
+    if before is not None:
+        query = query.where(Order.id > before).order_by(Order.id)
+    else:
+        if after is not None:
+            query = query.where(Order.id < after)
+        query = query.order_by(Order.id.desc())
+    rows = list(request.dbsession.scalars(query.limit(PAGE_SIZE + 1)))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if before is not None:
+        rows.reverse()
+        following, preceding = (
+            (rows[-1].id if rows else None),
+            (rows[0].id if rows and more else None),
+        )
+    else:
+        following = rows[-1].id if rows and more else None
+        preceding = rows[0].id if rows and after is not None else None
+    keep = {k: request.GET[k] for k in ("status", "from", "to") if request.GET.get(k)}
+    return page(
+        request,
+        orders=rows,
+        statuses=STATUSES,
+        status=status,
+        date_from=request.GET.get("from", ""),
+        date_to=request.GET.get("to", ""),
+        next_url=request.route_path("admin.orders", _query=keep | {"after": following})
+        if following
+        else None,
+        previous_url=request.route_path(
+            "admin.orders", _query=keep | {"before": preceding}
+        )
+        if preceding
+        else None,
+    )
+
+
+def order_detail(request):
+    from emporium_cart.models import Order
+
+    order = request.dbsession.scalar(
+        select(Order).where(Order.number == request.matchdict["number"])
+    )
+    if order is None:
+        raise HTTPNotFound()
+    return page(request, order=order)
