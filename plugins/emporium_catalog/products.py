@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import inspect, select, tuple_
@@ -26,7 +27,12 @@ from emporium.cache.invalidation import invalidate
 from emporium.money import from_minor
 from emporium.sections import get_section, get_sections
 from emporium_catalog.interfaces import IProductCatalog
-from emporium_catalog.models import Category, Product, availability_of
+from emporium_catalog.models import (
+    Category,
+    Product,
+    availability_of,
+    current_price_minor,
+)
 
 CORE, PRICING, INVENTORY = "core", "pricing", "inventory"
 CARD = (CORE, PRICING, INVENTORY)
@@ -35,11 +41,22 @@ PAGE = None  # every partition of the product, its section's included
 # The columns of each partition that lives in ``products``.
 COLUMNS = {
     CORE: ("sku", "section", "category_id", "name", "description", "image_url"),
-    PRICING: ("price_minor", "currency"),
+    # A scheduled sale travels with the price; the view picks the one due.
+    PRICING: (
+        "price_minor",
+        "currency",
+        "sale_price_minor",
+        "sale_starts_at",
+        "sale_ends_at",
+    ),
     INVENTORY: ("stock",),
 }
 LISTING_PARTITION = "listing"
 CATEGORY_PARTITION = "category"
+
+
+def _moment(timestamp: float | None) -> datetime | None:
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC)
 
 
 def product_key(partition: str, product_id: int) -> str:
@@ -60,7 +77,14 @@ def load_columns(dbsession: Session, partition: str, ids: Sequence[int]) -> dict
     names = COLUMNS[partition]
     columns = [getattr(Product, name) for name in names]
     rows = dbsession.execute(select(Product.id, *columns).where(Product.id.in_(ids)))
-    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
+    # Cache entries are JSON: times travel as POSIX timestamps.
+    return {
+        row[0]: {
+            name: value.timestamp() if isinstance(value, datetime) else value
+            for name, value in zip(names, row[1:], strict=True)
+        }
+        for row in rows
+    }
 
 
 def load_details(dbsession: Session, section, ids: Sequence[int]) -> dict:
@@ -152,6 +176,12 @@ class CatalogProduct:
             if partition in COLUMNS:
                 fields.update(values)
         if "price_minor" in fields:
+            fields["price_minor"] = current_price_minor(
+                fields["price_minor"],
+                fields.pop("sale_price_minor", None),
+                _moment(fields.pop("sale_starts_at", None)),
+                _moment(fields.pop("sale_ends_at", None)),
+            )
             fields["price"] = from_minor(fields["price_minor"], fields["currency"])
         if "stock" in fields:
             fields["availability"] = availability_of(fields["stock"])
