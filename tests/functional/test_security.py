@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from emporium.accounts.services import create_user
+from emporium.cache.interfaces import IObjectCache
 from emporium.config import configure
 from emporium.database import utcnow
 from emporium.errors import ConfigurationError
@@ -160,11 +161,14 @@ def test_login_issues_a_new_id_and_logout_destroys_the_session(
     with_cookie(wsgi_app, after).get("/account/orders", status=303)
 
 
-def test_idle_sessions_expire(victim, engine, wsgi_app):
+def test_idle_sessions_expire(victim, engine, wsgi_app, app_config):
     cookie = cookie_of(victim)
+    session_id = cookie.rsplit(".", 1)[0]
     with Session(engine) as session, session.begin():
-        record = session.get(SessionRecord, cookie.rsplit(".", 1)[0])
+        record = session.get(SessionRecord, session_id)
         record.updated_at = utcnow() - timedelta(days=30)
+    # Long before thirty days the cached copy would have expired too.
+    app_config.registry.getUtility(IObjectCache).invalidate([f"session:{session_id}"])
     assert with_cookie(wsgi_app, cookie).get("/api/v1/cart").json["count"] == 0
 
 
@@ -463,3 +467,12 @@ def shopper_form_client(wsgi_app):
     app = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost:6543"})
     token = app.get("/api/v1/cart").json["csrf_token"]
     return app, token
+
+
+def test_session_reads_come_from_the_object_cache(victim, engine):
+    from tests.functional.test_sql_counts import count_statements
+
+    victim.get("/cart/summary")
+    with count_statements(engine) as statements:
+        victim.get("/cart/summary")
+    assert not [s for s in statements if "FROM sessions" in s], statements

@@ -13,15 +13,22 @@ from datetime import timedelta
 from typing import Any
 
 from pyramid.interfaces import ISession
+from sqlalchemy import delete
 from zope.interface import implementer
 
+from emporium.cache.interfaces import IObjectCache
+from emporium.cache.invalidation import invalidate_after_commit
 from emporium.database import utcnow
 from emporium.sessions.models import SessionRecord
 from emporium.sessions.signing import SessionIdSigner
 
-# How stale ``updated_at`` may get before a read refreshes it: idle timeouts
-# are honoured without writing the row on every request.
-TOUCH_INTERVAL = timedelta(minutes=5)
+# How stale ``updated_at`` may get (seconds) before a read refreshes it: idle
+# timeouts are honoured without writing the row on every request.
+TOUCH_INTERVAL = 300
+
+
+def cache_key(session_id: str) -> str:
+    return f"session:{session_id}"
 
 
 def _mutator(name: str) -> Callable:
@@ -46,25 +53,23 @@ class ServerSideSession(dict):
         signer: SessionIdSigner,
         config: SessionConfig,
         session_id: str | None,
-        record: SessionRecord | None,
+        stored: dict | None,
         reissue_cookie: bool = False,
     ) -> None:
-        super().__init__(record.data if record is not None else {})
+        super().__init__(stored["data"] if stored is not None else {})
         self.request = request
         self.signer = signer
         self.config = config
         self.id = session_id
-        self.record = record
-        self.new = record is None
-        self.created = (
-            record.created_at.timestamp() if record is not None else time.time()
-        )
+        self.persisted = stored is not None
+        self.new = stored is None
+        self.created = stored["created_at"] if stored is not None else time.time()
         self._dirty = False
         self._hooked = False
         self._cookie_scheduled = False
         if reissue_cookie:
             self._schedule_cookie()
-        if record is not None and utcnow() - record.updated_at > TOUCH_INTERVAL:
+        if stored is not None and time.time() - stored["updated_at"] > TOUCH_INTERVAL:
             self.changed()
 
     # --- identity ---------------------------------------------------------
@@ -78,18 +83,13 @@ class ServerSideSession(dict):
 
     def rotate(self) -> None:
         """A fresh id for the same data: called on login, against fixation."""
-        old = self.record
+        self._forget_stored()
         self.id = self.signer.new_id()
-        self.record = None
-        if old is not None:
-            self.request.dbsession.delete(old)
         self._schedule_cookie()
         self.changed()
 
     def invalidate(self) -> None:
-        if self.record is not None:
-            self.request.dbsession.delete(self.record)
-            self.record = None
+        self._forget_stored()
         dict.clear(self)
         self.id = None
         self._dirty = False
@@ -115,18 +115,26 @@ class ServerSideSession(dict):
         if not self._dirty or self.id is None:
             return
         now = utcnow()
-        record = self.record
-        if record is None:
-            record = self.request.dbsession.get(SessionRecord, self.id)
+        dbsession = self.request.dbsession
+        record = dbsession.get(SessionRecord, self.id)
         if record is None:
             record = SessionRecord(id=self.id, created_at=now)
-            self.request.dbsession.add(record)
+            dbsession.add(record)
         record.data = dict(self)
         record.user_id = self.get("user_id")
         record.updated_at = now
-        self.record = record
-        self.request.dbsession.flush()
+        dbsession.flush()
+        # Written to the database; the cached copy is dropped once that commits.
+        invalidate_after_commit(dbsession, [cache_key(self.id)])
+        self.persisted = True
         self._dirty = False
+
+    def _forget_stored(self) -> None:
+        if self.persisted and self.id is not None:
+            dbsession = self.request.dbsession
+            dbsession.execute(delete(SessionRecord).where(SessionRecord.id == self.id))
+            invalidate_after_commit(dbsession, [cache_key(self.id)])
+        self.persisted = False
 
     def _schedule_cookie(self) -> None:
         if not self._cookie_scheduled:
@@ -220,28 +228,49 @@ class SessionFactory:
             request.environ["emporium.session_id"] = cached
         return cached
 
+    def _stored(self, request, session_id: str) -> dict | None:
+        """The stored session: from the object cache, else the database."""
+
+        def load(key=None) -> dict | None:
+            record = request.dbsession.get(SessionRecord, session_id)
+            if record is None:
+                return None
+            return {
+                "data": record.data,
+                "created_at": record.created_at.timestamp(),
+                "updated_at": record.updated_at.timestamp(),
+            }
+
+        cache = request.registry.queryUtility(IObjectCache)
+        if cache is None:
+            return load()
+        return cache.get(cache_key(session_id), load)
+
     def __call__(self, request) -> ServerSideSession:
         session_id, current = self.cookie_session_id(request)
-        record = None
+        stored = None
         if session_id is not None:
-            record = request.dbsession.get(SessionRecord, session_id)
-            if record is not None and self._expired(record):
-                request.dbsession.delete(record)
-                record = None
+            stored = self._stored(request, session_id)
+            if stored is not None and self._expired(stored):
+                request.dbsession.execute(
+                    delete(SessionRecord).where(SessionRecord.id == session_id)
+                )
+                invalidate_after_commit(request.dbsession, [cache_key(session_id)])
+                stored = None
                 session_id = None
         return ServerSideSession(
             request,
             self.signer,
             self.config,
             session_id,
-            record,
+            stored,
             # A proxy-assigned id or one signed by an old key gets a new cookie.
             reissue_cookie=session_id is not None and not current,
         )
 
-    def _expired(self, record: SessionRecord) -> bool:
-        now = utcnow()
+    def _expired(self, stored: dict) -> bool:
+        now = time.time()
         return (
-            now - record.updated_at > self.config.idle_timeout
-            or now - record.created_at > self.config.absolute_timeout
+            now - stored["updated_at"] > self.config.idle_timeout.total_seconds()
+            or now - stored["created_at"] > self.config.absolute_timeout.total_seconds()
         )
