@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 from _catalog import seeded_database, settings_for
-from sqlalchemy.orm import Session
 
 from emporium.cache.local import LmdbBackend, SqliteBackend
 from emporium.cache.memory import MemoryBackend
@@ -46,7 +45,7 @@ def timed_pass(catalog: ProductCatalog, ids: list[int]) -> float:
     return (time.perf_counter() - started) / len(ids) * 1e6
 
 
-def tier_timings(registry, session: Session, redis_url: str | None, workdir: Path):
+def tier_timings(registry, redis_url: str | None, workdir: Path):
     """Each tier alone (and the database alone: no tier) behind the same
     façade; passes interleaved so that a busy machine slows all alike; the
     best pass of each counts."""
@@ -64,7 +63,7 @@ def tier_timings(registry, session: Session, redis_url: str | None, workdir: Pat
         if backend is not None:
             backend.name = name.split("_")[0]
         cache = ObjectCache(make_object_region([] if backend is None else [backend]))
-        catalogs[name] = ProductCatalog(cache, registry, lambda: session)
+        catalogs[name] = ProductCatalog(cache, registry, registry["dbsession_factory"])
         catalogs[name].load_many(ids, CARD)  # warm (the database: its page cache)
     timings: dict[str, list[float]] = {name: [] for name in tiers}
     for _ in range(ROUNDS):
@@ -84,11 +83,11 @@ def zipf_ids(rng: random.Random, count: int) -> list[int]:
     return rng.choices(ranked, cum_weights=list(weights), k=count)
 
 
-def replay(settings: dict, registry, session: Session) -> dict:
+def replay(settings: dict, registry) -> dict:
     """The default tiers and time-to-lives of the settings, fresh stores."""
     cache = cache_from_settings(settings)
     made = []
-    catalog = ProductCatalog(cache, registry, lambda: session)
+    catalog = ProductCatalog(cache, registry, registry["dbsession_factory"])
     original = catalog._make
 
     def counting(keys):
@@ -142,15 +141,14 @@ def main() -> None:
         config = configure(dict(settings))
         config.commit()
         registry = config.registry
-        engine = registry["db.engine"]
-        with Session(engine) as session, maybe_redis(workdir) as redis_url:
-            timings = tier_timings(registry, session, redis_url, workdir)
+        with maybe_redis(workdir) as redis_url:
+            timings = tier_timings(registry, redis_url, workdir)
             tiers = "memory local" + (" redis" if redis_url else "")
             replay_settings = dict(settings, **{"cache.tiers": tiers})
             if redis_url:
                 replay_settings["cache.redis.arguments.url"] = redis_url
             replay_settings["cache.local.arguments.path"] = str(workdir / "zipf")
-            warm = replay(replay_settings, registry, session)
+            warm = replay(replay_settings, registry)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

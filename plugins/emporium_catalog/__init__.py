@@ -19,13 +19,15 @@ def includeme(config: Configurator) -> None:
         product_keys,
     )
     from emporium_catalog.seed import CatalogSeeder
-    from emporium_catalog.services import catalog_factory, repository_factory
+    from emporium_catalog.services import make_catalog, repository_factory
 
     config.include("emporium_catalog.routes")
     config.add_migrations("emporium_catalog:migrations")
     config.register_service_factory(repository_factory, IProductRepository)
     # Products read through the object cache, invalidated after each commit.
-    config.register_service_factory(catalog_factory, IProductCatalog)
+    catalog = make_catalog(config.registry)
+    config.registry.registerUtility(catalog, IProductCatalog)
+    config.register_service(catalog, IProductCatalog)
     config.register_cache_keys(Product, product_keys)
     config.register_cache_keys(Category, category_keys)
     config.register_cache_keys(Base, details_keys)

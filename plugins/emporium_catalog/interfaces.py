@@ -22,6 +22,14 @@ class IProductCatalog(Interface):
         """Return the ``CatalogProduct``s of ``product_ids`` that exist, in
         order; the misses cost one query per partition, whatever their number."""
 
+    def views(product_ids):
+        """Return the card ``ProductView``s (core, pricing, inventory) of the
+        products of ``product_ids`` that exist, in order."""
+
+    def product(product_id):
+        """Return the ``CatalogProduct`` of a product page (every partition
+        and its category), or None; its ``view()`` is the ``ProductView``."""
+
     def product_view(product_id):
         """Return the flat ``ProductView`` of a product page (every partition,
         its category and its section's fields), or None."""

@@ -14,7 +14,7 @@ product or category page reads no database at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -116,10 +116,12 @@ class CategoryView:
     name: str
     section: str
     description: str
+    # The cached record it was made from (see emporium.cache.render).
+    source: dict | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, record: dict | None) -> CategoryView | None:
-        return None if record is None else cls(**record)
+        return None if record is None else cls(**record, source=record)
 
 
 class ProductView:
@@ -142,6 +144,7 @@ class ProductView:
         "availability",
         "category",
         "details",
+        "sources",
     )
 
     def __init__(self, product_id: int, **fields: Any) -> None:
@@ -170,6 +173,11 @@ class CatalogProduct:
     def __getitem__(self, partition: str) -> dict:
         return self.partitions[partition]
 
+    @property
+    def sources(self) -> tuple:
+        """The cached values this product shows (see emporium.cache.render)."""
+        return (*self.partitions.values(), self.category)
+
     def view(self) -> ProductView:
         fields: dict[str, Any] = {}
         for partition, values in self.partitions.items():
@@ -191,6 +199,7 @@ class CatalogProduct:
         fields["details"] = (
             [(f.label, own.get(f.name)) for f in section.fields] if own else []
         )
+        fields["sources"] = self.sources
         return ProductView(self.id, **fields)
 
 
@@ -199,6 +208,11 @@ class Page:
     items: Sequence[ProductView]
     next: str | None
     previous: str | None
+    source: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def sources(self) -> tuple:
+        return (self.source, *(s for item in self.items for s in item.sources))
 
 
 # -- the façade ----------------------------------------------------------------
@@ -208,15 +222,17 @@ class Page:
 class ProductCatalog:
     """Products through the object cache; the database only for misses.
 
-    One instance per request: what it loaded is kept for the request too.
+    One instance per application. Misses are read in a short session of
+    their own, never the request's: only committed data is cached, never a
+    change the request has flushed but may yet roll back.
     """
 
     def __init__(
-        self, cache: IObjectCache, registry, dbsession: Callable[[], Session]
+        self, cache: IObjectCache, registry, sessions: Callable[[], Session]
     ) -> None:
         self.cache = cache
         self.registry = registry
-        self._dbsession = dbsession
+        self.sessions = sessions
 
     # products
 
@@ -238,11 +254,11 @@ class ProductCatalog:
             partition, _, ident = key.partition(":")
             wanted.setdefault(partition, []).append(int(ident))
         loaders = self._loaders()
-        dbsession = self._dbsession()
-        found = {
-            partition: loaders[partition](dbsession, ids)
-            for partition, ids in wanted.items()
-        }
+        with self.sessions() as dbsession:
+            found = {
+                partition: loaders[partition](dbsession, ids)
+                for partition, ids in wanted.items()
+            }
         made = []
         for key in keys:
             partition, _, ident = key.partition(":")
@@ -285,14 +301,18 @@ class ProductCatalog:
                 product.partitions[own] = values[0] or {}
         return product
 
-    def product_view(self, product_id: int) -> ProductView | None:
+    def product(self, product_id: int) -> CatalogProduct | None:
         product = self.load(product_id)
         if product is None:
             return None
         category_id = product[CORE]["category_id"]
         if category_id is not None:
             product.category = self.category(category_id)
-        return product.view()
+        return product
+
+    def product_view(self, product_id: int) -> ProductView | None:
+        product = self.product(product_id)
+        return None if product is None else product.view()
 
     def views(self, product_ids: Iterable[int]) -> list[ProductView]:
         return [product.view() for product in self.load_many(product_ids)]
@@ -301,44 +321,48 @@ class ProductCatalog:
 
     def category(self, category_id: int) -> dict | None:
         def make(key: str) -> dict | None:
-            category = self._dbsession().get(Category, category_id)
-            return None if category is None else category_record(category)
+            with self.sessions() as dbsession:
+                category = dbsession.get(Category, category_id)
+                return None if category is None else category_record(category)
 
         return self.cache.get(f"category:{category_id}", make)
 
     def category_by_slug(self, slug: str) -> CategoryView | None:
         def make(key: str) -> dict | None:
-            category = self._dbsession().scalar(
-                select(Category).where(Category.slug == slug)
-            )
-            return None if category is None else category_record(category)
+            with self.sessions() as dbsession:
+                category = dbsession.scalar(
+                    select(Category).where(Category.slug == slug)
+                )
+                return None if category is None else category_record(category)
 
         return CategoryView.of(self.cache.get(f"category:slug:{slug}", make))
 
     def categories(self, section_name: str) -> list[CategoryView]:
         def make(key: str) -> list[dict]:
-            rows = self._dbsession().scalars(
-                select(Category)
-                .where(Category.section == section_name)
-                .order_by(Category.position, Category.name)
-            )
-            return [category_record(row) for row in rows]
+            with self.sessions() as dbsession:
+                rows = dbsession.scalars(
+                    select(Category)
+                    .where(Category.section == section_name)
+                    .order_by(Category.position, Category.name)
+                )
+                return [category_record(row) for row in rows]
 
         records = self.cache.get(f"category:section:{section_name}", make)
-        return [CategoryView(**record) for record in records]
+        return [CategoryView.of(record) for record in records]
 
     # listings
 
     def top_in_section(self, section_name: str, limit: int) -> list[ProductView]:
         def make(key: str) -> list[int]:
-            return list(
-                self._dbsession().scalars(
-                    select(Product.id)
-                    .where(Product.section == section_name)
-                    .order_by(Product.best_seller_rank, Product.id)
-                    .limit(limit)
+            with self.sessions() as dbsession:
+                return list(
+                    dbsession.scalars(
+                        select(Product.id)
+                        .where(Product.section == section_name)
+                        .order_by(Product.best_seller_rank, Product.id)
+                        .limit(limit)
+                    )
                 )
-            )
 
         ids = self.cache.get(f"listing:top:{section_name}:{limit}", make)
         return self.views(ids)
@@ -351,7 +375,9 @@ class ProductCatalog:
         listing = self.cache.get(
             key, lambda key: self._category_ids(category.id, size, after, before)
         )
-        return Page(self.views(listing["ids"]), listing["next"], listing["previous"])
+        return Page(
+            self.views(listing["ids"]), listing["next"], listing["previous"], listing
+        )
 
     def _category_ids(self, category_id: int, size: int, after, before) -> dict:
         """The ids of one page in best-seller order, by keyset: the cost does
@@ -368,7 +394,8 @@ class ProductCatalog:
             if after is not None:
                 query = query.where(rank > tuple_(after.rank, after.id))
             query = query.order_by(Product.best_seller_rank, Product.id)
-        rows = list(self._dbsession().execute(query.limit(size + 1)))
+        with self.sessions() as dbsession:
+            rows = list(dbsession.execute(query.limit(size + 1)))
         more = len(rows) > size
         rows = rows[:size]
         if before is not None:

@@ -126,11 +126,11 @@ def repository_factory(context, request) -> SqlProductRepository:
     return SqlProductRepository(request.dbsession, request.registry)
 
 
-def catalog_factory(context, request):
-    """The request's product façade (see ``emporium_catalog.products``)."""
+def make_catalog(registry):
+    """The application's product façade (see ``emporium_catalog.products``)."""
     from emporium.cache.interfaces import IObjectCache
     from emporium_catalog.products import ProductCatalog
 
     return ProductCatalog(
-        request.find_service(IObjectCache), request.registry, lambda: request.dbsession
+        registry.getUtility(IObjectCache), registry, registry["dbsession_factory"]
     )

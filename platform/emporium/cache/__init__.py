@@ -7,9 +7,11 @@ from pyramid.config import Configurator
 
 def includeme(config: Configurator) -> None:
     from pyramid.events import ApplicationCreated
+    from pyramid.settings import asbool
 
     from emporium.cache.interfaces import IObjectCache
     from emporium.cache.metrics import CacheCollector, check_cache
+    from emporium.cache.render import DEFAULT_MAX_ITEMS, RenderMemo
     from emporium.cache.services import cache_from_settings
     from emporium.sections import get_sections
 
@@ -27,6 +29,12 @@ def includeme(config: Configurator) -> None:
         for section in get_sections(event.app.registry):
             for name, ttl in section.partitions.items():
                 cache.register_partition(name, ttl)
+
+    settings = config.get_settings()
+    pages = int(settings.get("cache.render.max_items", DEFAULT_MAX_ITEMS))
+    if asbool(settings.get("pyramid.reload_templates", False)):
+        pages = 0  # a template edited on disk must show at once
+    config.registry["emporium.cache.render"] = RenderMemo(pages)
 
     config.add_directive("register_cache_partition", register_cache_partition)
     config.add_subscriber(section_partitions, ApplicationCreated)

@@ -24,9 +24,9 @@ def session(engine):
 
 
 @pytest.fixture
-def catalog(app_config, session):
+def catalog(app_config, engine):
     cache = ObjectCache(make_object_region([MemoryBackend({})]))
-    return ProductCatalog(cache, app_config.registry, lambda: session)
+    return ProductCatalog(cache, app_config.registry, lambda: Session(engine))
 
 
 def ids(session, section: str, count: int) -> list[int]:

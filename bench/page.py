@@ -1,0 +1,177 @@
+"""A warm product page through gunicorn against a bare Pyramid view that
+returns the same bytes, with the same gunicorn settings (2 sync workers,
+``deploy/gunicorn.conf.py``), measured back to back with ``wrk``.
+
+``python bench/page.py`` (``make bench`` runs it); Debian's ``wrk`` is
+installed when missing. ``EMPORIUM_BENCH_SECONDS`` sets each run's length.
+Ends with ``name: value`` lines.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from _catalog import ROOT, seeded_database
+
+PRODUCTS = 2_000
+WORKERS = 2
+SECONDS = int(os.environ.get("EMPORIUM_BENCH_SECONDS", "5"))
+CONNECTIONS = 4
+ROUNDS = 2
+BIN = Path(sys.executable).parent
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=600)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"],
+        check=True,
+        env=env,
+        timeout=600,
+    )
+    return shutil.which("wrk") or "wrk"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def production_ini(workdir: Path, database: Path) -> Path:
+    """production.ini with the benchmark's database and cache folder."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str
+    parser.read(ROOT / "production.ini")
+    app = parser["app:main"]
+    app["sqlalchemy.url"] = f"sqlite:///{database}"
+    app["emporium.themes.directories"] = str(ROOT / "themes")
+    app["cache.local.arguments.path"] = str(workdir / "cache" / "objects")
+    path = workdir / "bench.ini"
+    with path.open("w") as file:
+        parser.write(file)
+    return path
+
+
+def serve(args: list[str], env: dict, servers: list) -> str:
+    """Start gunicorn (added to ``servers`` at once) and wait until it answers."""
+    port = free_port()
+    command = [
+        str(BIN / "gunicorn"),
+        "--config",
+        str(GUNICORN_CONF),
+        "--workers",
+        str(WORKERS),
+        "--bind",
+        f"127.0.0.1:{port}",
+        *args,
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=dict(os.environ, EMPORIUM_LOG_LEVEL="warning", **env)
+    )
+    servers.append(process)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/", timeout=5):
+                return url
+        except urllib.error.HTTPError:
+            return url  # it answers
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start: {command}") from None
+            time.sleep(0.1)
+
+
+def get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read()
+
+
+def requests_per_second(wrk: str, url: str) -> float:
+    output = subprocess.run(
+        [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", url],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=SECONDS + 30,
+    ).stdout
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise RuntimeError(f"wrk saw errors:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main() -> None:
+    wrk = ensure_wrk()
+    database = seeded_database(PRODUCTS)
+    with sqlite3.connect(database) as connection:
+        (product_id,) = connection.execute(
+            "SELECT id FROM products WHERE section = 'books' ORDER BY id LIMIT 1"
+        ).fetchone()
+    workdir = Path(tempfile.mkdtemp(prefix="emporium-bench-page-"))
+    servers = []
+    try:
+        ini = production_ini(workdir, database)
+        secret = {"EMPORIUM_SESSION_SECRET": "benchmark-only-" + "k" * 32}
+        page_url = serve(["--paste", str(ini)], secret, servers)
+        page = f"{page_url}/products/{product_id}"
+        for _ in range(50):  # every worker's memory tier, and the shared store
+            body = get(page)
+        assert get(page) == body, "the page differs between requests"
+        (workdir / "body.html").write_bytes(body)
+        bare_url = serve(
+            ["--pythonpath", str(ROOT / "bench"), "_bare_app:app"],
+            {"EMPORIUM_BENCH_BODY": str(workdir / "body.html")},
+            servers,
+        )
+        bare = f"{bare_url}/products/{product_id}"
+        assert get(bare) == body
+        page_rps, bare_rps = [], []
+        for _ in range(ROUNDS):
+            page_rps.append(requests_per_second(wrk, page))
+            bare_rps.append(requests_per_second(wrk, bare))
+    finally:
+        for server in servers:
+            stop(server)
+        shutil.rmtree(workdir, ignore_errors=True)
+    best_page, best_bare = max(page_rps), max(bare_rps)
+    print(f"gunicorn_workers: {WORKERS} sync")
+    print(f"wrk: 1 thread, {CONNECTIONS} connections, {SECONDS} s x {ROUNDS} each")
+    print(f"page_bytes: {len(body)}")
+    print(f"page_rps: {best_page:.0f}")
+    print(f"bare_rps: {best_bare:.0f}")
+    print(f"page_vs_bare: {best_page / best_bare:.2f}")
+
+
+if __name__ == "__main__":
+    main()
