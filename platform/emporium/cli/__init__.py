@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from emporium.cli.admin import create_admin, import_products
 from emporium.cli.commands import migrate, revision, seed
 from emporium.cli.search import reindex, search_server
 
@@ -18,3 +19,5 @@ main.add_command(revision)
 main.add_command(seed)
 main.add_command(reindex)
 main.add_command(search_server)
+main.add_command(create_admin)
+main.add_command(import_products)
