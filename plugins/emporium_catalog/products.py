@@ -13,6 +13,7 @@ product or category page reads no database at all.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +58,20 @@ CATEGORY_PARTITION = "category"
 
 def _moment(timestamp: float | None) -> datetime | None:
     return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC)
+
+
+def next_change(pricing: dict | None, now: float | None = None) -> float | None:
+    """The next sale start or end after ``now``: the price shown changes then
+    without any write."""
+    if not pricing or pricing.get("sale_price_minor") is None:
+        return None
+    return earliest((pricing.get("sale_starts_at"), pricing.get("sale_ends_at")), now)
+
+
+def earliest(moments: Iterable[float | None], now: float | None = None) -> float | None:
+    now = time.time() if now is None else now
+    future = [moment for moment in moments if moment is not None and moment > now]
+    return min(future) if future else None
 
 
 def product_key(partition: str, product_id: int) -> str:
@@ -145,6 +160,7 @@ class ProductView:
         "category",
         "details",
         "sources",
+        "changes_at",
     )
 
     def __init__(self, product_id: int, **fields: Any) -> None:
@@ -178,6 +194,11 @@ class CatalogProduct:
         """The cached values this product shows (see emporium.cache.render)."""
         return (*self.partitions.values(), self.category)
 
+    @property
+    def changes_at(self) -> float | None:
+        """When the view changes by itself (a sale starts or ends), if ever."""
+        return next_change(self.partitions.get(PRICING))
+
     def view(self) -> ProductView:
         fields: dict[str, Any] = {}
         for partition, values in self.partitions.items():
@@ -200,6 +221,7 @@ class CatalogProduct:
             [(f.label, own.get(f.name)) for f in section.fields] if own else []
         )
         fields["sources"] = self.sources
+        fields["changes_at"] = self.changes_at
         return ProductView(self.id, **fields)
 
 
@@ -213,6 +235,10 @@ class Page:
     @property
     def sources(self) -> tuple:
         return (self.source, *(s for item in self.items for s in item.sources))
+
+    @property
+    def changes_at(self) -> float | None:
+        return earliest(item.changes_at for item in self.items)
 
 
 # -- the façade ----------------------------------------------------------------

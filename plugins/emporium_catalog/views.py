@@ -12,6 +12,7 @@ from emporium.cache.render import render_page
 from emporium.errors import InvalidInput
 from emporium.sections import get_section
 from emporium_catalog.interfaces import IProductCatalog
+from emporium_catalog.products import earliest
 from emporium_catalog.services import Cursor
 
 MAX_PAGE_SIZE = 100
@@ -46,7 +47,8 @@ def section_front(section, request):
         *(source for product in products for source in product.sources),
     )
     value = {"categories": categories, "products": products}
-    return render_page(request, "section.pt", value, sources, emporium_catalog)
+    expires = earliest(product.changes_at for product in products)
+    return render_page(request, "section.pt", value, sources, emporium_catalog, expires)
 
 
 def category_page(request):
@@ -73,7 +75,9 @@ def category_page(request):
         "previous_url": link(before=page.previous) if page.previous else None,
     }
     sources = (category.source, *page.sources)
-    return render_page(request, "category.pt", value, sources, emporium_catalog)
+    return render_page(
+        request, "category.pt", value, sources, emporium_catalog, page.changes_at
+    )
 
 
 def product_page(request):
@@ -86,7 +90,14 @@ def product_page(request):
         view = product.view()
         return {"product": view, "details": view.details}
 
-    return render_page(request, "product.pt", value, product.sources, emporium_catalog)
+    return render_page(
+        request,
+        "product.pt",
+        value,
+        product.sources,
+        emporium_catalog,
+        product.changes_at,
+    )
 
 
 _PALETTE = ("#c0392b", "#2980b9", "#27ae60", "#8e44ad", "#d35400", "#16a085")

@@ -15,6 +15,7 @@ filled in by the browser), and never while templates reload.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,7 +31,9 @@ class RenderMemo:
 
     def __init__(self, max_items: int = DEFAULT_MAX_ITEMS) -> None:
         self.max_items = max_items
-        self._pages: OrderedDict[tuple, tuple[tuple, bytes]] = OrderedDict()
+        self._pages: OrderedDict[tuple, tuple[tuple, bytes, float | None]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -42,18 +45,28 @@ class RenderMemo:
     def get(self, key: tuple, sources: Sequence[Any]) -> bytes | None:
         found = self._pages.get(key)
         if found is not None:
-            kept, body = found
-            if len(kept) == len(sources) and all(
-                a is b for a, b in zip(kept, sources, strict=True)
+            kept, body, expires = found
+            if (
+                len(kept) == len(sources)
+                and all(a is b for a, b in zip(kept, sources, strict=True))
+                and (expires is None or time.time() < expires)
             ):
                 self.hits += 1
                 return body
         self.misses += 1
         return None
 
-    def put(self, key: tuple, sources: Sequence[Any], body: bytes) -> None:
+    def put(
+        self,
+        key: tuple,
+        sources: Sequence[Any],
+        body: bytes,
+        expires: float | None = None,
+    ) -> None:
+        """Keep ``body``; ``expires`` (epoch seconds) is when the page would
+        change by itself (a sale that starts), whatever its sources."""
         with self._lock:
-            self._pages[key] = (tuple(sources), body)
+            self._pages[key] = (tuple(sources), body, expires)
             self._pages.move_to_end(key)
             while len(self._pages) > self.max_items:
                 self._pages.popitem(last=False)
@@ -69,11 +82,13 @@ def render_page(
     value: dict | Callable[[], dict],
     sources: Sequence[Any],
     package,
+    expires: float | None = None,
 ) -> Response:
     """The response of ``renderer`` for ``value`` (or for what ``value()``
     returns: it is called only to render), reused from the memo while
     ``sources`` (the cached values the page shows) are unchanged. ``package``
-    is the view's, whose templates the renderer falls back to."""
+    is the view's, whose templates the renderer falls back to; ``expires``
+    is when the page changes by itself, if it does."""
     memo: RenderMemo | None = request.registry.get("emporium.cache.render")
     key = (renderer, request.host, request.script_name, request.path_qs)
     body = memo.get(key, sources) if memo is not None and memo.enabled else None
@@ -82,5 +97,5 @@ def render_page(
             value = value()
         body = render(renderer, value, request, package=package).encode("utf-8")
         if memo is not None and memo.enabled:
-            memo.put(key, sources, body)
+            memo.put(key, sources, body, expires)
     return Response(body=body, content_type="text/html", charset="utf-8")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from emporium.cache.render import RenderMemo
 
 
@@ -38,3 +40,12 @@ def test_bounded():
 
 def test_zero_disables():
     assert not RenderMemo(0).enabled
+
+
+def test_a_page_that_changes_by_itself_is_rendered_again_then():
+    memo = RenderMemo(10)
+    core = {"name": "Kite"}
+    memo.put(("k",), (core,), b"before the sale", expires=time.time() - 1)
+    assert memo.get(("k",), (core,)) is None
+    memo.put(("k",), (core,), b"sale", expires=time.time() + 3600)
+    assert memo.get(("k",), (core,)) == b"sale"

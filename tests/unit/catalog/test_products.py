@@ -121,3 +121,14 @@ def _cursor(value: str):
     from emporium_catalog.services import Cursor
 
     return Cursor.parse("after", value)
+
+
+def test_a_scheduled_sale_is_when_the_view_changes_by_itself():
+    from emporium_catalog.products import next_change
+
+    pricing = {"price_minor": 1000, "sale_price_minor": 800}
+    assert next_change(pricing | {"sale_starts_at": 200.0}, now=100.0) == 200.0
+    ends = {"sale_starts_at": 50.0, "sale_ends_at": 300.0}
+    assert next_change(pricing | ends, now=100.0) == 300.0
+    assert next_change(pricing | ends, now=400.0) is None
+    assert next_change({"price_minor": 1000, "sale_price_minor": None}) is None
