@@ -36,15 +36,20 @@ class SessionBoundCSRFPolicy:
 
 class InvalidSession(dict):
     """Stands in for ``request.session`` in views that did not ask for one,
-    so that a cacheable page can never create a session or send a cookie."""
+    so that a cacheable page can never create a session or send a cookie.
+
+    It reads as empty (so that inspecting it, as debugging tools do, is
+    harmless) and refuses every write, id or token."""
+
+    id = None
+    new = True
 
     def _refuse(self, *args, **kwargs):
         raise RuntimeError(
             "this view did not declare uses_session=True and may not use the session"
         )
 
-    __getitem__ = __setitem__ = __delitem__ = __contains__ = __iter__ = _refuse
-    get = setdefault = pop = update = clear = keys = values = items = _refuse
+    __setitem__ = __delitem__ = setdefault = pop = popitem = update = clear = _refuse
     ensure_id = changed = invalidate = rotate = flash = pop_flash = _refuse
     get_csrf_token = new_csrf_token = _refuse
 
