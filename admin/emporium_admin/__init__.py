@@ -49,6 +49,7 @@ def includeme(config: Configurator) -> None:
 
     route("admin.login", "/admin/login")
     route("admin.logout", "/admin/logout")
+    route("admin.root", "/admin")
     route("admin.dashboard", "/admin/")
     route("admin.products", "/admin/products")
     route("admin.products.export", "/admin/products/export.csv")
@@ -73,7 +74,9 @@ def includeme(config: Configurator) -> None:
         "POST",
         renderer="admin_login.pt",
         permission=LOGIN,
+        throttle="login",
     )
+    view(auth.to_dashboard, "admin.root")
     view(auth.logout, "admin.logout", "POST", permission=LOGIN)
     view(dashboard.dashboard, "admin.dashboard", renderer="admin_dashboard.pt")
     view(catalog.product_list, "admin.products", renderer="admin_products.pt")

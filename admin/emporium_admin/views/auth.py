@@ -33,6 +33,17 @@ def login(request):
     user = authenticate(
         request.dbsession, hasher, email, request.POST.get("password", "")
     )
+    if user is None:
+        # Guessing is slowed per account and per client, as on the store.
+        throttle = request.registry.get("emporium.throttle")
+        if throttle is not None:
+            throttle.login_attempt(
+                email or "-",
+                request.client_addr or "-",
+                request.registry.settings.get(
+                    "emporium.throttle.login_failures", "5/15minutes"
+                ),
+            )
     if user is None or not is_staff(user):
         request.response.status = 400
         message = (
@@ -48,6 +59,10 @@ def login(request):
     request.registry.notify(UserLoggedIn(request, user, previous))
     record(request.dbsession, f"user:{user.id} {user.email}", "admin.login", user.email)
     return HTTPSeeOther(_next(request))
+
+
+def to_dashboard(request):
+    return HTTPSeeOther(request.route_path("admin.dashboard"))
 
 
 def logout(request):

@@ -1,0 +1,95 @@
+"""Parsing the console's forms, and the form of a section built from what
+the section declares."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from emporium.sections import get_section
+from emporium_admin.forms import (
+    parse_field,
+    parse_money,
+    parse_product,
+    parse_time,
+    section_form_fields,
+)
+
+
+@pytest.mark.parametrize(
+    "text, currency, expected",
+    [
+        ("19.99", "USD", 1999),
+        ("1,200", "USD", 120000),
+        ("0", "USD", 0),
+        ("500", "JPY", 500),
+    ],
+)
+def test_money(text, currency, expected):
+    errors = {}
+    assert parse_money(text, currency, "price", errors) == expected
+    assert errors == {}
+
+
+@pytest.mark.parametrize(
+    "text", ["", "abc", "-1", "1.999", "NaN", "Infinity", "9" * 20]
+)
+def test_bad_money_names_the_field(text):
+    errors = {}
+    assert parse_money(text, "USD", "price", errors) is None
+    assert "price" in errors
+
+
+def test_times_are_utc():
+    errors = {}
+    assert parse_time("2026-12-01T09:00", "start", errors) == datetime(
+        2026, 12, 1, 9, tzinfo=UTC
+    )
+    assert parse_time("2026-12-01T10:00+01:00", "start", errors) == datetime(
+        2026, 12, 1, 9, tzinfo=UTC
+    )
+    assert parse_time("", "start", errors) is None
+    assert errors == {}
+    parse_time("tomorrow", "start", errors)
+    assert "start" in errors
+
+
+def test_a_sale_must_be_cheaper_and_end_after_it_starts():
+    errors = {}
+    parse_product(
+        {
+            "sku": "X",
+            "name": "X",
+            "price": "10",
+            "stock": "1",
+            "sale_price": "12",
+            "sale_starts_at": "2026-12-02T00:00",
+            "sale_ends_at": "2026-12-01T00:00",
+        },
+        {},
+        errors,
+    )
+    assert {"sale_price", "sale_ends_at"} <= set(errors)
+
+
+def test_book_form_from_the_section(app_config):
+    books = get_section(app_config.registry, "books")
+    fields = {f.name: f for f in section_form_fields(books)}
+    # Declared fields first, in their order, then columns a book needs.
+    assert list(fields)[:4] == ["author", "isbn", "age_range", "format"]
+    assert fields["author"].required and fields["author"].writable
+    assert fields["isbn"].unique
+    assert not fields["age_range"].writable  # derived from age_min and age_max
+    assert fields["format"].kind == "choice"
+    assert fields["age_min"].kind == "int" and fields["age_min"].required
+
+
+def test_section_fields_are_checked_by_kind(app_config):
+    games = get_section(app_config.registry, "videogames")
+    fields = {f.name: f for f in section_form_fields(games)}
+    errors = {}
+    assert parse_field(fields["platform"], "PC", errors) == "PC"
+    parse_field(fields["platform"], "Amiga", errors, prefix="detail.")
+    parse_field(fields["content_rating"], "", errors, prefix="detail.")
+    assert set(errors) == {"detail.platform", "detail.content_rating"}
