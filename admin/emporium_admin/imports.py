@@ -18,9 +18,8 @@ import secrets
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -108,14 +107,6 @@ def all_columns(registry) -> list[str]:
             if f.name not in names:
                 names.append(f.name)
     return names
-
-
-def read_csv(data: bytes) -> Iterator[tuple[int, dict]]:
-    """(line number, row) of a CSV file; the header is line 1."""
-    text = data.decode("utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    for row in reader:
-        yield reader.line_num, row
 
 
 class CatalogImporter:
@@ -313,7 +304,7 @@ class CatalogImporter:
                             details = section.details_model(product_id=product.id)
                             dbsession.add(details)
                         for name, value in row.details.items():
-                            if value is not None or f_nullable(section, name):
+                            if value is not None or _nullable(section, name):
                                 setattr(details, name, value)
             if purger is not None and changed:
                 purger.purge_keys([f"product:{i}" for i in changed], actor)
@@ -330,7 +321,7 @@ class CatalogImporter:
         return {"created": created, "updated": updated}
 
 
-def f_nullable(section, name: str) -> bool:
+def _nullable(section, name: str) -> bool:
     column = section.details_model.__table__.columns.get(name)
     return column is not None and column.nullable
 
@@ -515,18 +506,3 @@ class ImportJobs:
             job.message = f"{type(exc).__name__}: {exc}"[:500]
         job.finished_at = time.time()
         self.save(job)
-
-
-def sample_csv(registry) -> str:
-    """A header line to start a file from."""
-    return ",".join(all_columns(registry)) + "\n"
-
-
-def decimal_text(value: Decimal) -> str:
-    return f"{value}"
-
-
-def chunks(items: Iterable, size: int) -> Iterator[list]:
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -144,7 +144,7 @@ def test_import_a_csv_with_two_bad_rows(admin, store, screenshots):
     assert lines == [("3", "price"), ("5", "section")]
     assert "Nothing was imported" in admin.inner_text("main")
     screenshots(admin, "09-import-report")
-    admin.click("button:has-text(\"Import the 2 good rows\")")
+    admin.click('button:has-text("Import the 2 good rows")')
     admin.wait_for_selector(".import-done", timeout=60_000)
     assert "2 created" in admin.inner_text(".import-done")
     admin.goto(base + "/admin/products?q=kite")

@@ -59,6 +59,8 @@ def purge(request):
         )
     purger = request.registry.getUtility(IPurger)
     actor = actor_of(request)
+    # Everything the page needs from the session is read before the commit.
+    values = page(request, modes=MODES, mode=mode, target=target, plan=plan)
     # Commit what the request did before telling the proxies: a purger
     # audits in a session of its own, and a purge must never wait on us.
     request.tm.commit()
@@ -67,16 +69,8 @@ def purge(request):
     finally:
         request.tm.begin()
     rows = result_rows(results)
-    request.response.status = 200 if all(r["ok"] for r in rows) else 502
-    return page(
-        request,
-        modes=MODES,
-        mode=mode,
-        target=target,
-        plan=plan,
-        results=rows,
-        purged_at=datetime.now(UTC),
-    )
+    # The page shows each proxy's answer, a failure among them included.
+    return values | {"results": rows, "purged_at": datetime.now(UTC)}
 
 
 def audit_log(request):
