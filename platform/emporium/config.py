@@ -45,6 +45,8 @@ def configure(settings: dict | None = None) -> Configurator:
     # Counters at /metrics, then the object cache (it reports to both).
     config.include("emporium.metrics")
     config.include("emporium.cache")
+    # Page caching headers from the data a page used; purges after commit.
+    config.include("emporium.pagecache")
     # Rendering: themes, then the pages shown when something goes wrong.
     config.include("emporium.themes")
     config.include("emporium.errorpages")

@@ -31,6 +31,8 @@ def includeme(config: Configurator) -> None:
     config.register_cache_keys(Product, product_keys)
     config.register_cache_keys(Category, category_keys)
     config.register_cache_keys(Base, details_keys)
+    # Pages in the proxy tier showing what changed are purged after commit.
+    config.include("emporium_catalog.pagekeys")
     config.add_subscriber(
         lambda event: on_product_changed(event, config.registry), ProductChanged
     )

@@ -26,6 +26,7 @@ from zope.interface import implementer
 from emporium.cache.interfaces import IObjectCache
 from emporium.cache.invalidation import invalidate
 from emporium.money import from_minor
+from emporium.pagecache.record import note as note_page
 from emporium.sections import get_section, get_sections
 from emporium_catalog.interfaces import IProductCatalog
 from emporium_catalog.models import (
@@ -241,6 +242,11 @@ class Page:
         return earliest(item.changes_at for item in self.items)
 
 
+def _placed(product: CatalogProduct) -> tuple[int | None, str | None]:
+    core = product.partitions.get(CORE) or {}
+    return core.get("category_id"), core.get("section")
+
+
 # -- the façade ----------------------------------------------------------------
 
 
@@ -308,6 +314,12 @@ class ProductCatalog:
                         product_id, dict(zip(partitions, parts, strict=True))
                     )
                 )
+        # What a page built from these shows (its cache headers and keys).
+        note_page(
+            partitions,
+            [(p.id, *_placed(p)) for p in products],
+            changes_at=earliest(p.changes_at for p in products),
+        )
         return products
 
     def load(
@@ -325,6 +337,7 @@ class ProductCatalog:
                 key = product_key(own, product_id)
                 values = self.cache.get_many([key], self._make)
                 product.partitions[own] = values[0] or {}
+                note_page((own,))
         return product
 
     def product(self, product_id: int) -> CatalogProduct | None:
@@ -351,6 +364,7 @@ class ProductCatalog:
                 category = dbsession.get(Category, category_id)
                 return None if category is None else category_record(category)
 
+        note_page((CATEGORY_PARTITION,), categories=(category_id,))
         return self.cache.get(f"category:{category_id}", make)
 
     def category_by_slug(self, slug: str) -> CategoryView | None:
@@ -361,7 +375,10 @@ class ProductCatalog:
                 )
                 return None if category is None else category_record(category)
 
-        return CategoryView.of(self.cache.get(f"category:slug:{slug}", make))
+        record = self.cache.get(f"category:slug:{slug}", make)
+        if record is not None:
+            note_page((CATEGORY_PARTITION,), categories=(record["id"],))
+        return CategoryView.of(record)
 
     def categories(self, section_name: str) -> list[CategoryView]:
         def make(key: str) -> list[dict]:
@@ -374,6 +391,11 @@ class ProductCatalog:
                 return [category_record(row) for row in rows]
 
         records = self.cache.get(f"category:section:{section_name}", make)
+        note_page(
+            (CATEGORY_PARTITION,),
+            categories=(r["id"] for r in records),
+            keys=(f"categories:{section_name}",),
+        )
         return [CategoryView.of(record) for record in records]
 
     # listings
@@ -391,6 +413,7 @@ class ProductCatalog:
                 )
 
         ids = self.cache.get(f"listing:top:{section_name}:{limit}", make)
+        note_page((LISTING_PARTITION,), keys=(f"listing:section:{section_name}",))
         return self.views(ids)
 
     def category_page(
@@ -401,6 +424,7 @@ class ProductCatalog:
         listing = self.cache.get(
             key, lambda key: self._category_ids(category.id, size, after, before)
         )
+        note_page((LISTING_PARTITION,), keys=(f"listing:category:{category.id}",))
         return Page(
             self.views(listing["ids"]), listing["next"], listing["previous"], listing
         )

@@ -1,0 +1,22 @@
+"""The page cache's side in the app (DESIGN.md section 4): headers made from
+the data a page used, surrogate keys, and purges after commit."""
+
+from pyramid.config import Configurator
+
+
+def includeme(config: Configurator) -> None:
+    from pyramid.events import NewResponse
+
+    from emporium.pagecache.headers import (
+        ENVIRON_KEY,
+        Validators,
+        finish_on_new_response,
+        page_settings,
+    )
+
+    registry = config.registry
+    registry[ENVIRON_KEY + ".settings"] = page_settings(config.get_settings())
+    registry[ENVIRON_KEY + ".validators"] = Validators()
+    config.add_tween("emporium.pagecache.headers.page_record_tween_factory")
+    config.add_subscriber(finish_on_new_response, NewResponse)
+    config.include("emporium.pagecache.purging")

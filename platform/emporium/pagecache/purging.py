@@ -1,0 +1,131 @@
+"""Purge the pages that showed changed data, once the change is committed.
+
+The surrogate keys a change makes wrong are collected when the session
+flushes, from the functions registered per model with
+``config.register_purge_keys(Model, function)``, and from the checks
+registered with ``config.register_purge_check(function)``, which run just
+before the commit (for changes made without the ORM, such as checkout's
+stock UPDATE). After the commit they go to the ``IPurger`` in one call; a
+rolled-back transaction purges nothing. A purge before the commit would let
+a concurrent request cache the old data again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from pyramid.config import Configurator
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from emporium.interfaces import IPurger
+
+log = logging.getLogger(__name__)
+
+KeysFunction = Callable[[object, object], Iterable[str]]
+CheckFunction = Callable[[Session, object], Iterable[str]]
+ACTOR = "system"
+_PENDING = "emporium.pagecache.pending"
+_REGISTRY = "emporium.pagecache.registry"
+_KEY_FUNCTIONS = "emporium.pagecache.key_functions"
+_CHECKS = "emporium.pagecache.checks"
+
+
+def register_purge_keys(config: Configurator, model: type, keys: KeysFunction) -> None:
+    """Directive: when an instance of ``model`` (or a subclass) is added,
+    changed or deleted, ``keys(instance, registry)`` names the surrogate
+    keys of the pages it makes wrong (attribute history is still there)."""
+
+    def register() -> None:
+        config.registry.setdefault(_KEY_FUNCTIONS, []).append((model, keys))
+
+    config.action(None, register)
+
+
+def register_purge_check(config: Configurator, check: CheckFunction) -> None:
+    """Directive: ``check(session, registry)`` runs before each commit of a
+    session that has work pending and returns more keys to purge."""
+
+    def register() -> None:
+        config.registry.setdefault(_CHECKS, []).append(check)
+
+    config.action(None, register)
+
+
+def purge_after_commit(dbsession: Session, keys: Iterable[str]) -> None:
+    """Purge the pages tagged with ``keys`` when ``dbsession`` commits (never
+    if it rolls back). The session must be watched (request sessions are)."""
+    dbsession.info.setdefault(_PENDING, set()).update(keys)
+
+
+def purge(registry, keys: Iterable[str], actor: str = ACTOR) -> list:
+    """Purge ``keys`` now through the registered ``IPurger``."""
+    keys = sorted(set(keys))
+    purger = registry.queryUtility(IPurger)
+    if not keys or purger is None:
+        return []
+    try:
+        return purger.purge_keys(keys, actor)
+    except Exception:
+        # The change is committed; a failed purge must not turn it into an
+        # error page. The pages expire by their TTL.
+        log.exception("PURGE FAILED for %s: pages expire by their TTL", keys)
+        return []
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    registry = session.info.get(_REGISTRY)
+    functions = registry.get(_KEY_FUNCTIONS) if registry is not None else None
+    if not functions:
+        return
+    pending = session.info.setdefault(_PENDING, set())
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        for model, function in functions:
+            if isinstance(instance, model):
+                pending.update(function(instance, registry))
+
+
+def _before_commit(session: Session) -> None:
+    registry = session.info.get(_REGISTRY)
+    checks = registry.get(_CHECKS) if registry is not None else None
+    if not checks:
+        return
+    for check in checks:
+        keys = list(check(session, registry))
+        if keys:
+            session.info.setdefault(_PENDING, set()).update(keys)
+
+
+def _after_commit(session: Session) -> None:
+    keys = session.info.pop(_PENDING, None)
+    registry = session.info.get(_REGISTRY)
+    if keys and registry is not None:
+        purge(registry, keys)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def watch(target: Session | sessionmaker, registry) -> None:
+    """Purge what ``target`` (a session, or every session a factory makes)
+    changes, after each commit."""
+    if isinstance(target, sessionmaker):
+        target.kw.setdefault("info", {})
+        target.kw["info"] = {**target.kw["info"], _REGISTRY: registry}
+    else:
+        target.info[_REGISTRY] = registry
+    if not event.contains(target, "after_flush", _after_flush):
+        event.listen(target, "after_flush", _after_flush)
+        event.listen(target, "before_commit", _before_commit)
+        event.listen(target, "after_commit", _after_commit)
+        event.listen(target, "after_rollback", _after_rollback)
+
+
+def includeme(config: Configurator) -> None:
+    config.add_directive("register_purge_keys", register_purge_keys)
+    config.add_directive("register_purge_check", register_purge_check)
+    factory = config.registry.get("dbsession_factory")
+    if factory is not None:
+        watch(factory, config.registry)
