@@ -615,4 +615,5 @@ def test_traffic_dashboard_draws_svg(merchandiser, testapp):
     page = merchandiser.get("/admin/traffic")
     charts = page.html.select("svg.chart")
     assert len(charts) == 4
-    assert page.headers["Cache-Control"].startswith("private")
+    cache_control = page.headers["Cache-Control"]
+    assert "private" in cache_control and "no-store" in cache_control
