@@ -199,3 +199,14 @@ def test_api_price_range_and_category(app):
     ).json
     assert set(data["ids"]) == {11, 12}
     assert set(app.get("/api/v1/search", {"category": "3"}).json["ids"]) == {12, 13, 14}
+
+
+def test_openapi_describes_the_search_endpoints(app):
+    document = app.get("/api/v1/openapi.json").json
+    assert {"/api/v1/search", "/api/v1/search/suggest"} <= set(document["paths"])
+    schemas = document["components"]["schemas"]
+    data = app.get("/api/v1/search", {"q": "castle"}).json
+    assert set(schemas["SearchResults"]["required"]) == set(data)
+    assert set(schemas["SearchProduct"]["required"]) == set(data["products"][0])
+    suggestions = app.get("/api/v1/search/suggest", {"q": "cas"}).json
+    assert set(schemas["SearchSuggestions"]["required"]) == set(suggestions)
