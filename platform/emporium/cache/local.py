@@ -10,13 +10,14 @@ cannot be opened is moved aside, with a warning, and rebuilt empty.
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import lmdb
@@ -217,6 +218,74 @@ class LmdbBackend(_ForkAware, CacheBackend):
 
     def __len__(self) -> int:
         return self.env.stat()["entries"]
+
+
+class HostBus:
+    """Invalidation between the worker processes of one host, without Redis:
+    a log of invalidated keys in the host's LMDB store.
+
+    ``publish`` appends the keys under the next sequence number; every
+    process reads the sequence number before it reads the cache (one LMDB
+    read) and, when it moved, drops the logged keys from its memory tier. A
+    process that fell further behind than the log keeps, or that sees the
+    store emptied, empties its memory tier.
+    """
+
+    KEEP = 1_000
+    _SEQUENCE = b"~invalidated"
+
+    def __init__(self, store: LmdbBackend) -> None:
+        self.store = store
+        self._seen: int | None = None
+        self._pid = 0
+
+    @staticmethod
+    def _entry(number: int) -> bytes:
+        return b"~invalidated:%016d" % number
+
+    def _sequence(self, txn) -> int:
+        raw = txn.get(self._SEQUENCE)
+        return int(raw) if raw else 0
+
+    def publish(self, keys: Sequence[str]) -> None:
+        with self.store.env.begin(write=True) as txn:
+            number = self._sequence(txn) + 1
+            txn.put(self._entry(number), json.dumps(list(keys)).encode())
+            txn.put(self._SEQUENCE, str(number).encode())
+            txn.delete(self._entry(number - self.KEEP))
+        if self._seen == number - 1:
+            self._seen = number  # our own deletions are done already
+
+    def poll(self, forget: Callable[[list[str]], None], forget_all) -> None:
+        """Apply what other processes invalidated since the last poll."""
+        if self._pid != os.getpid():
+            self._pid, self._seen = os.getpid(), None
+        with self.store.env.begin() as txn:
+            number = self._sequence(txn)
+            seen = self._seen
+            if seen is None or number == seen:
+                self._seen = number
+                return
+            if number < seen or number - seen > self.KEEP - 1:
+                forget_all()  # emptied store, or too far behind
+            else:
+                keys: list[str] = []
+                for entry in range(seen + 1, number + 1):
+                    raw = txn.get(self._entry(entry))
+                    if raw is None:
+                        forget_all()
+                        keys = []
+                        break
+                    keys.extend(json.loads(raw))
+                if keys:
+                    forget(keys)
+            self._seen = number
+
+    def start(self, *args) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
 
 
 @implementer(ICacheTier)

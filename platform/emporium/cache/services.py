@@ -17,6 +17,8 @@ from zope.interface import implementer
 
 from emporium.cache.entries import make_entry
 from emporium.cache.interfaces import IObjectCache
+from emporium.cache.local import HostBus, LmdbBackend
+from emporium.cache.memory import MemoryBackend
 from emporium.cache.shared import LocalBus, RedisBus
 from emporium.cache.tiered import Counters, TieredBackend, partition_of
 
@@ -102,7 +104,7 @@ class ObjectCache:
         self,
         region: CacheRegion,
         ttls: Mapping[str, float] | None = None,
-        bus: LocalBus | RedisBus | None = None,
+        bus: LocalBus | RedisBus | HostBus | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.region = region
@@ -116,6 +118,7 @@ class ObjectCache:
         # One mutex per key being made, shared by the threads of the process.
         self._locks = NameRegistry(lambda key: threading.Lock())
         self._listening_pid = 0
+        self._poll = getattr(self.bus, "poll", None)
 
     @property
     def counters(self) -> Counters:
@@ -155,6 +158,9 @@ class ObjectCache:
     def get_many(self, keys: Sequence[str], creator: Creator | None = None) -> list:
         if self._listening_pid != os.getpid():
             self.listen()
+        poll = self._poll
+        if poll is not None:
+            poll(self._forget, self._forget_all)
         entries = self.backend.get_multi(keys)
         values = [NO_VALUE if e is NO_VALUE else e.payload for e in entries]
         if creator is None or not any(v is NO_VALUE for v in values):
@@ -222,8 +228,17 @@ class ObjectCache:
         self.backend.delete_multi(keys, shared=False)
 
     def _lost_messages(self) -> None:
+        self._forget_all()
+
+    def _forget(self, keys: list[str]) -> None:
+        """Drop keys from this process's own tiers (memory)."""
         for tier in self.tiers:
-            if tier.name == "memory":
+            if isinstance(tier, MemoryBackend):
+                tier.delete_multi(keys)
+
+    def _forget_all(self) -> None:
+        for tier in self.tiers:
+            if isinstance(tier, MemoryBackend):
                 tier.clear()
 
     def stats(self) -> dict:
@@ -251,12 +266,16 @@ def cache_from_settings(settings: Mapping) -> ObjectCache:
     tiers = [make_tier_region(settings, name).backend for name in names]
     for name, tier in zip(names, tiers, strict=True):
         tier.name = name
-    bus: LocalBus | RedisBus = LocalBus()
+    bus: LocalBus | RedisBus | HostBus = LocalBus()
     url = settings.get("cache.invalidation.url") or (
         settings.get("cache.redis.arguments.url") if "redis" in names else None
     )
+    stores = [tier for tier in tiers if isinstance(tier, LmdbBackend)]
     if url:
         bus = RedisBus(url, settings.get("cache.invalidation.channel", DEFAULT_CHANNEL))
+    elif stores:
+        # No Redis: the host's workers hear each other through their store.
+        bus = HostBus(stores[0])
     explicit = explicit_ttls(settings)
     cache = ObjectCache(make_object_region(tiers), DEFAULT_TTLS | explicit, bus)
     cache.explicit = set(explicit)

@@ -84,3 +84,43 @@ def test_unreadable_entries_are_misses(lmdb_tier):
     with lmdb_tier.env.begin(write=True) as txn:
         txn.put(b"core:1", b"\xff\xfe not json")
     assert lmdb_tier.get_multi(["core:1"]) == [NO_VALUE]
+
+
+def _worker(path: str):
+    """A cache as one worker process of the host has it: its own memory, the
+    host's store, no Redis."""
+    from emporium.cache.services import cache_from_settings
+
+    return cache_from_settings(
+        {"cache.tiers": "memory local", "cache.local.arguments.path": path}
+    )
+
+
+def test_workers_of_a_host_hear_each_others_invalidations(tmp_path):
+    from emporium.cache.local import HostBus
+
+    path = str(tmp_path / "objects")
+    first, second = _worker(path), _worker(path)
+    assert isinstance(first.bus, HostBus)
+    second.get("core:0")  # start listening
+    first.set_many({"core:1": "old", "core:2": "kept"})
+    assert second.get_many(["core:1", "core:2"]) == ["old", "kept"]
+    assert second.tiers[0].get_multi(["core:1"])[0].payload == "old"
+    first.invalidate(["core:1"])
+    assert second.get("core:1") is NO_VALUE
+    assert second.get("core:2") == "kept"
+    first.close()
+
+
+def test_a_worker_too_far_behind_empties_its_memory(tmp_path):
+    from emporium.cache.local import HostBus
+
+    path = str(tmp_path / "objects")
+    first, second = _worker(path), _worker(path)
+    second.get("core:0")
+    second.set_many({"core:9": "mine"})
+    for number in range(HostBus.KEEP + 5):
+        first.invalidate([f"core:{number + 100}"])
+    second.get("core:0")
+    assert len(second.tiers[0]) == 0
+    first.close()
