@@ -30,6 +30,14 @@ def test_metrics_count_hits_and_misses_per_tier_and_partition(testapp):
     )
 
 
+def test_metrics_count_rendered_pages(testapp):
+    testapp.get("/books/")
+    testapp.get("/books/")
+    found = samples(testapp)
+    assert found[("emporium_rendered_pages_total", (("result", "reused"),))] >= 1
+    assert found[("emporium_rendered_pages_total", (("result", "rendered"),))] >= 1
+
+
 def test_health_reports_the_cache(testapp):
     testapp.get("/")
     body = testapp.get("/health").json

@@ -34,11 +34,11 @@ def includeme(config: Configurator) -> None:
     pages = int(settings.get("cache.render.max_items", DEFAULT_MAX_ITEMS))
     if asbool(settings.get("pyramid.reload_templates", False)):
         pages = 0  # a template edited on disk must show at once
-    config.registry["emporium.cache.render"] = RenderMemo(pages)
+    memo = config.registry["emporium.cache.render"] = RenderMemo(pages)
 
     config.add_directive("register_cache_partition", register_cache_partition)
     config.add_subscriber(section_partitions, ApplicationCreated)
     config.include("emporium.cache.invalidation")
     config.include("emporium.cache.request")
     config.add_health_check("cache", check_cache)
-    config.add_metrics_collector(CacheCollector(cache))
+    config.add_metrics_collector(CacheCollector(cache, memo))

@@ -10,8 +10,9 @@ from emporium.cache.interfaces import IObjectCache
 class CacheCollector:
     """Hits and misses per tier and partition, read at scrape time."""
 
-    def __init__(self, cache) -> None:
+    def __init__(self, cache, pages=None) -> None:
         self.cache = cache
+        self.pages = pages
 
     def describe(self):
         return []
@@ -25,6 +26,15 @@ class CacheCollector:
             family = CounterMetricFamily(name, text, labels=("tier", "partition"))
             for (tier, partition), count in sorted(dict(source).items()):
                 family.add_metric((tier, partition), count)
+            yield family
+        if self.pages is not None:
+            family = CounterMetricFamily(
+                "emporium_rendered_pages",
+                "Pages served from the rendered-page memo, or rendered",
+                labels=("result",),
+            )
+            family.add_metric(("reused",), self.pages.hits)
+            family.add_metric(("rendered",), self.pages.misses)
             yield family
 
 
