@@ -476,6 +476,28 @@ def test_clean_import_runs_at_once_and_updates_by_sku(
         assert (product.name, product.price_minor) == ("Updated by import", 325)
 
 
+def test_a_catalog_file_may_be_bigger_than_other_bodies(merchandiser, engine):
+    rows = "".join(
+        f"BIG-{n},store,A big file's kite number {n:06d},{n % 90 + 1}.00,{n % 7}\n"
+        for n in range(2500)
+    )
+    data = ("sku,section,name,price,stock\n" + rows).encode()
+    assert len(data) > 100_000
+    form = next(
+        f
+        for f in merchandiser.get("/admin/import").forms.values()
+        if f.action == "/admin/import"
+    )
+    form["file"] = ("big.csv", data)
+    done = _wait_for_job(merchandiser, form.submit().location)
+    assert "2500 created" in done.text
+    # Elsewhere the core's limit still holds.
+    refused = merchandiser.post(
+        "/admin/categories", {"name": "x" * 100_000}, status="*"
+    )
+    assert refused.status_int == 413
+
+
 def test_import_header_problems(merchandiser):
     form = next(
         f

@@ -8,8 +8,6 @@ from emporium_admin.imports import CatalogImporter, all_columns
 from emporium_admin.resources import actor_of
 from emporium_admin.views import page
 
-MAX_UPLOAD = 50 * 1024 * 1024
-
 
 def _jobs(request):
     return request.registry["emporium_admin.import_jobs"]
@@ -20,13 +18,22 @@ def import_form(request, errors=None, status=200):
     return page(request, columns=all_columns(request.registry), errors=errors or {})
 
 
+def _close_spooled_body(request) -> None:
+    # WebOb spools a large body to a temporary file of its own to parse it.
+    if request.is_body_seekable:
+        request.body_file_raw.close()
+
+
 def upload(request):
+    request.add_finished_callback(_close_spooled_body)
     upload = request.POST.get("file")
     if upload is None or not hasattr(upload, "file"):
         return import_form(request, {"file": "choose a CSV file to upload"}, 400)
-    data = upload.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        return import_form(request, {"file": "must be at most 50 MB"}, 400)
+    try:
+        data = upload.file.read()
+    finally:
+        # A large upload is spooled to a temporary file: give it back now.
+        upload.file.close()
     if not data.strip():
         return import_form(request, {"file": "is empty"}, 400)
     jobs = _jobs(request)
