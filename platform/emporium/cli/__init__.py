@@ -6,6 +6,7 @@ import click
 
 from emporium.cli.admin import create_admin, import_products
 from emporium.cli.commands import migrate, revision, seed
+from emporium.cli.purge import purge
 from emporium.cli.search import reindex, search_server
 
 
@@ -21,3 +22,4 @@ main.add_command(reindex)
 main.add_command(search_server)
 main.add_command(create_admin)
 main.add_command(import_products)
+main.add_command(purge)

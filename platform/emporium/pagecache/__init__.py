@@ -20,3 +20,5 @@ def includeme(config: Configurator) -> None:
     config.add_tween("emporium.pagecache.headers.page_record_tween_factory")
     config.add_subscriber(finish_on_new_response, NewResponse)
     config.include("emporium.pagecache.purging")
+    # The purger the purges go to: Varnish when proxies are configured.
+    config.include("emporium.purge")

@@ -61,10 +61,12 @@ def purge_after_commit(dbsession: Session, keys: Iterable[str]) -> None:
 
 def purge(registry, keys: Iterable[str], actor: str = ACTOR) -> list:
     """Purge ``keys`` now through the registered ``IPurger``."""
+    from emporium.purge import recording_purger
+
     keys = sorted(set(keys))
-    purger = registry.queryUtility(IPurger)
-    if not keys or purger is None:
+    if not keys:
         return []
+    purger = registry.queryUtility(IPurger) or recording_purger(registry)
     try:
         return purger.purge_keys(keys, actor)
     except Exception:

@@ -1,0 +1,64 @@
+"""``emporium purge INI URL...`` and ``emporium purge INI --tag KEY...``: the
+operator's emergency purge, through the configured ``IPurger`` (every
+Varnish of ``emporium.purge.proxies``), audited like the admin's."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from emporium.cli.bootstrap import load
+from emporium.interfaces import IPurger
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@click.command("purge")
+@click.argument("ini", metavar="INI", type=click.Path(dir_okay=False))
+@click.argument("urls", metavar="[URL]...", nargs=-1)
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="KEY",
+    help="Purge every page tagged with this surrogate key (product:42, "
+    "category:7); repeatable.",
+)
+def purge(ini: str, urls: tuple[str, ...], tags: tuple[str, ...]) -> None:
+    """Purge pages from the proxy tier: URLs (paths or absolute URLs), or
+    every page tagged with a key."""
+    from emporium.purge import recording_purger
+
+    if not urls and not tags:
+        raise click.UsageError("give a URL to purge, or --tag KEY")
+    for url in urls:
+        if not (url.startswith("/") or url.startswith(("http://", "https://"))):
+            raise click.BadParameter(
+                f"{url!r} is neither a path starting with / nor an http(s) URL",
+                param_hint="URL",
+            )
+    env = load(ini)
+    purger = env.registry.queryUtility(IPurger) or recording_purger(env.registry)
+    actor = _actor()
+    results = []
+    if urls:
+        results += purger.purge_urls(list(urls), actor)
+    if tags:
+        results += purger.purge_keys(list(tags), actor)
+    failed = 0
+    for result in results:
+        ok = getattr(result, "ok", False)
+        failed += not ok
+        click.echo(
+            f"{'ok' if ok else 'FAILED'} {getattr(result, 'proxy', '-')} "
+            f"{getattr(result, 'target', '')}: {getattr(result, 'message', '')}",
+            err=not ok,
+        )
+    if failed:
+        raise click.ClickException(f"{failed} purge(s) failed; see above")

@@ -1,0 +1,396 @@
+"""deploy/varnish/emporium.vcl run by a real varnishd in front of a real app
+server (SQLite): hits, purges after commit by surrogate key and by URL,
+conditional requests, no shopper's data in a cached page, POSTs passed,
+grace while the app is down, and the session cookie Varnish assigns."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from emporium.config import configure
+from emporium.interfaces import IPurger
+from emporium.sessions.signing import SessionIdSigner
+from emporium_catalog.models import Category, Product
+from tests.conftest import ROOT, build_database, make_settings
+from tests.integration.appserver import app_server, write_ini
+from tests.services import ensure_debian_packages, free_port, stop, wait_for_port
+
+VCL = ROOT / "deploy" / "varnish" / "emporium.vcl"
+VMODS = Path("/usr/lib/x86_64-linux-gnu/varnish/vmods")
+SITE = """
+backend default {{
+    .host = "127.0.0.1";
+    .port = "{port}";
+    .probe = {{
+        .url = "/health";
+        .interval = 1s;
+        .timeout = 1s;
+        .window = 2;
+        .threshold = 1;
+        .initial = 1;
+    }}
+}}
+acl purgers {{
+    "127.0.0.1";
+}}
+"""
+
+
+def ensure_varnish() -> str:
+    varnishd = ensure_debian_packages(["varnish"], "/usr/sbin/varnishd")
+    ensure_debian_packages(["varnish-modules"], str(VMODS / "libvmod_xkey.so"))
+    ensure_debian_packages(["varnish-vmod-digest"], str(VMODS / "libvmod_digest.so"))
+    return varnishd
+
+
+@contextmanager
+def varnish_server(backend_port: int, workdir: Path, secret: str, port: int = 0):
+    """varnishd with emporium.vcl in front of ``backend_port``; yields its
+    port. Stopped by its pid."""
+    varnishd = ensure_varnish()
+    port = port or free_port()
+    site = workdir / "site"
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "emporium-site.vcl").write_text(SITE.format(port=backend_port))
+    log = (workdir / f"varnish-{port}.log").open("wb")
+    process = subprocess.Popen(
+        [
+            varnishd,
+            "-F",
+            "-j",
+            "none",
+            "-n",
+            str(workdir / f"varnish-{port}"),
+            "-a",
+            f"127.0.0.1:{port}",
+            "-f",
+            str(VCL),
+            "-p",
+            f"vcl_path={site}:{VCL.parent}",
+            "-s",
+            "malloc,64m",
+        ],
+        env=dict(os.environ, EMPORIUM_SESSION_SECRET=secret),
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        wait_for_port(port, timeout=60, process=process)
+        yield port
+    finally:
+        stop(process)
+        log.close()
+
+
+class Response:
+    def __init__(self, status: int, headers: list, body: bytes) -> None:
+        self.status = status
+        self.headers = {k.lower(): v for k, v in headers}
+        self.cookies = [v for k, v in headers if k.lower() == "set-cookie"]
+        self.body = body
+
+    @property
+    def cache(self) -> str:
+        return self.headers.get("x-cache", "")
+
+    @property
+    def session_cookie(self) -> str | None:
+        for cookie in self.cookies:
+            if cookie.startswith("emporium_session="):
+                return cookie.split(";", 1)[0].split("=", 1)[1]
+        return None
+
+
+def fetch(port: int, path: str, method="GET", headers=None, body=None, source=None):
+    connection = http.client.HTTPConnection(
+        "127.0.0.1",
+        port,
+        timeout=60,
+        source_address=(source, 0) if source else None,
+    )
+    try:
+        connection.request(method, path, body=body, headers=dict(headers or {}))
+        response = connection.getresponse()
+        return Response(response.status, response.getheaders(), response.read())
+    finally:
+        connection.close()
+
+
+SECRET = "varnish-test-key-1 varnish-test-key-old"
+
+
+@pytest.fixture(scope="module")
+def tier(tmp_path_factory):
+    """An app server behind Varnish; the app purges that Varnish."""
+    ensure_varnish()
+    workdir = tmp_path_factory.mktemp("varnish")
+    varnish_port = free_port()
+    settings = make_settings(
+        f"sqlite:///{workdir / 'shop.sqlite'}",
+        **{
+            "emporium.session.secret": SECRET,
+            "emporium.purge.proxies": f"http://127.0.0.1:{varnish_port}",
+            "emporium.trusted_proxies": "127.0.0.1",
+        },
+    )
+    build_database(settings, products=120)
+    # The writer in this process: the admin's way, through the ORM.
+    config = configure(dict(settings))
+    config.commit()
+    with (
+        app_server(settings, workdir) as app_port,
+        varnish_server(app_port, workdir, SECRET, varnish_port) as port,
+    ):
+        yield port, config.registry
+    config.registry["db.engine"].dispose()
+
+
+@pytest.fixture
+def port(tier):
+    return tier[0]
+
+
+@pytest.fixture
+def registry(tier):
+    return tier[1]
+
+
+@pytest.fixture
+def dbsession(registry):
+    with registry["dbsession_factory"]() as session:
+        yield session
+
+
+def cookie_header(value: str) -> dict:
+    return {"Cookie": f"emporium_session={value}"}
+
+
+def hit_twice(port: int, path: str, headers=None) -> Response:
+    fetch(port, path, headers=headers)
+    response = fetch(port, path, headers=headers)
+    assert response.status == 200, response.body[:300]
+    return response
+
+
+def a_product(dbsession, offset: int = 0) -> Product:
+    return dbsession.scalars(
+        select(Product)
+        .where(Product.section == "store", Product.stock > 20)
+        .order_by(Product.id)
+        .offset(offset)
+    ).first()
+
+
+def test_the_second_get_of_a_product_page_is_a_hit(port, dbsession):
+    path = f"/products/{a_product(dbsession).id}"
+    first = fetch(port, path)
+    assert first.status == 200
+    assert first.cache in ("MISS", "HIT")
+    second = fetch(port, path)
+    assert second.cache == "HIT"
+    assert second.body == first.body
+    assert "s-maxage" not in second.headers["cache-control"]
+    assert "public" in second.headers["cache-control"]
+    assert "xkey" not in second.headers
+
+
+def test_tracking_parameters_do_not_split_the_cache(port, dbsession):
+    path = f"/products/{a_product(dbsession, 1).id}"
+    hit_twice(port, path)
+    tracked = fetch(port, path + "?utm_source=mail&utm_campaign=xmas&gclid=42")
+    assert tracked.cache == "HIT"
+
+
+def test_a_price_change_purges_the_product_and_its_category_pages(port, dbsession):
+    product = a_product(dbsession, 2)
+    category = dbsession.get(Category, product.category_id)
+    page = f"/products/{product.id}"
+    listing = f"/categories/{category.slug}?per_page=100"
+    assert hit_twice(port, page).cache == "HIT"
+    assert f"/products/{product.id}".encode() in hit_twice(port, listing).body
+    assert fetch(port, listing).cache == "HIT"
+
+    product.price_minor = 1234567
+    dbsession.commit()  # purged after the commit
+
+    fresh = fetch(port, page)
+    assert fresh.cache == "MISS"
+    assert b"$12,345.67" in fresh.body
+    assert fetch(port, listing).cache == "MISS"
+    assert fetch(port, page).cache == "HIT"
+
+
+def test_a_large_category_page_is_cached_and_purged(port, dbsession):
+    category = dbsession.scalars(select(Category).order_by(Category.id)).first()
+    listing = f"/categories/{category.slug}?per_page=100"
+    keys = fetch(port, listing, headers={"x-emporium-debug": "1"}).headers["xkey"]
+    assert len(keys) < 2048
+    assert hit_twice(port, listing).cache == "HIT"
+    last = dbsession.scalars(
+        select(Product)
+        .where(Product.category_id == category.id)
+        .order_by(Product.best_seller_rank, Product.id)
+    ).first()
+    last.name = last.name + " (new edition)"
+    dbsession.commit()
+    assert fetch(port, listing).cache == "MISS"
+
+
+def test_purge_by_url(port, dbsession, registry):
+    path = f"/products/{a_product(dbsession, 3).id}"
+    assert hit_twice(port, path).cache == "HIT"
+    results = registry.getUtility(IPurger).purge_urls([path], "test")
+    assert results and all(r.ok for r in results)
+    assert fetch(port, path).cache == "MISS"
+
+
+def test_purge_is_refused_outside_the_acl(port, dbsession):
+    path = f"/products/{a_product(dbsession, 4).id}"
+    hit_twice(port, path)
+    refused = fetch(port, path, method="PURGE", source="127.0.0.9")
+    assert refused.status == 405
+    assert fetch(port, path).cache == "HIT"
+
+
+def test_if_modified_since_gets_304_from_varnish(port, dbsession):
+    path = f"/products/{a_product(dbsession, 5).id}"
+    page = hit_twice(port, path)
+    conditional = fetch(
+        port, path, headers={"If-Modified-Since": page.headers["last-modified"]}
+    )
+    assert conditional.status == 304
+    assert conditional.cache == "HIT"
+    assert conditional.body == b""
+    tagged = fetch(port, path, headers={"If-None-Match": page.headers["etag"]})
+    assert tagged.status == 304
+
+
+def test_a_cached_page_never_carries_another_shoppers_cart_or_cookie(port, dbsession):
+    product = a_product(dbsession, 6)
+    path = f"/products/{product.id}"
+    alice = fetch(port, "/api/v1/cart")
+    cookie = alice.session_cookie
+    assert cookie
+    token = json_of(alice)["csrf_token"]
+    added = fetch(
+        port,
+        "/api/v1/cart/items",
+        method="POST",
+        body=f'{{"product_id": {product.id}, "quantity": 2}}',
+        headers={
+            **cookie_header(cookie),
+            "X-CSRF-Token": token,
+            "Content-Type": "application/json",
+        },
+    )
+    assert added.status == 201, added.body
+    # Alice fills the cache with her cookie on.
+    alice_page = fetch(port, path, headers=cookie_header(cookie))
+    fetch(port, path, headers=cookie_header(cookie))
+    assert json_of(fetch(port, "/cart/summary", headers=cookie_header(cookie)))
+
+    bob = fetch(port, path)
+    assert bob.cache == "HIT"
+    assert bob.body == alice_page.body
+    assert cookie.encode() not in bob.body
+    assert bob.session_cookie and bob.session_cookie != cookie
+    bob_summary = fetch(
+        port, "/cart/summary", headers=cookie_header(bob.session_cookie)
+    )
+    assert bob_summary.cache == "PASS"
+    assert json_of(bob_summary)["count"] == 0
+    alice_summary = fetch(port, "/cart/summary", headers=cookie_header(cookie))
+    assert json_of(alice_summary)["count"] == 2
+
+
+def test_a_post_is_never_cached(port, dbsession):
+    path = "/api/v1/cart/items"
+    first = fetch(port, path, method="POST", body="{}")
+    second = fetch(port, path, method="POST", body="{}")
+    assert first.cache == second.cache == "PASS"
+
+
+def test_the_cookie_varnish_assigns_is_the_apps_session(port, dbsession):
+    first = fetch(port, f"/products/{a_product(dbsession, 7).id}")
+    cookie = first.session_cookie
+    assert cookie and "HttpOnly" in first.cookies[0]
+    session_id, _, mac = cookie.rpartition(".")
+    signer = SessionIdSigner([key.encode() for key in SECRET.split()])
+    assert signer.unsign(cookie) == (session_id, True)
+
+    cart = fetch(port, "/api/v1/cart", headers=cookie_header(cookie))
+    assert cart.status == 200
+    # The app adopted the id: no other session cookie comes back.
+    assert cart.session_cookie in (None, cookie)
+    token = json_of(cart)["csrf_token"]
+    product = a_product(dbsession, 8)
+    added = fetch(
+        port,
+        "/api/v1/cart/items",
+        method="POST",
+        body=f'{{"product_id": {product.id}, "quantity": 1}}',
+        headers={
+            **cookie_header(cookie),
+            "X-CSRF-Token": token,
+            "Content-Type": "application/json",
+        },
+    )
+    assert added.status == 201, added.body
+    assert added.session_cookie in (None, cookie)
+    cart = json_of(fetch(port, "/api/v1/cart", headers=cookie_header(cookie)))
+    assert [item["product_id"] for item in cart["items"]] == [product.id]
+    # A shopper who has a cookie is not given another.
+    assert fetch(port, "/", headers=cookie_header(cookie)).session_cookie is None
+
+
+def json_of(response: Response):
+    return json.loads(response.body)
+
+
+# -- grace: its own app server and Varnish, with short time-to-lives ---------
+
+
+@pytest.fixture
+def short_lived(tmp_path):
+    ensure_varnish()
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'grace.sqlite'}",
+        **{"emporium.session.secret": SECRET, "cache.ttl.inventory": "2"},
+    )
+    build_database(settings, products=20)
+    return settings, tmp_path
+
+
+def test_a_cached_page_is_served_within_grace_while_the_app_is_down(short_lived):
+    settings, workdir = short_lived
+    app_port = free_port()
+    ini = write_ini(workdir / "grace.ini", settings, app_port)
+    pserve = Path(sys.executable).with_name("pserve")
+    with (workdir / "grace-app.log").open("wb") as log:
+        app = subprocess.Popen(
+            [str(pserve), str(ini)], stdout=log, stderr=log, cwd=ROOT
+        )
+        try:
+            wait_for_port(app_port, timeout=60, process=app)
+            with varnish_server(app_port, workdir, SECRET) as port:
+                page = hit_twice(port, "/products/1")
+                assert page.cache == "HIT"
+                stop(app)
+                time.sleep(3)  # past the page's TTL (s-maxage=2)
+                stale = fetch(port, "/products/1")
+                assert stale.status == 200
+                assert stale.cache == "HIT-STALE"
+                assert int(stale.headers["age"]) >= 2
+                assert stale.body == page.body
+        finally:
+            stop(app)
