@@ -18,6 +18,11 @@ NAVIGATION = (
 )
 
 
+def orders_enabled(registry) -> bool:
+    """Orders are the cart plugin's: without it the console has none."""
+    return "cart" in registry.get("emporium.plugins", ())
+
+
 def page(request, **values) -> dict:
     """The values every console page uses, plus the view's own."""
     request.response.cache_control = "private, no-store"
@@ -30,7 +35,9 @@ def page(request, **values) -> dict:
             and request.matched_route.name.startswith(route),
         }
         for route, label, permission in NAVIGATION
-        if user is not None and request.has_permission(permission)
+        if user is not None
+        and request.has_permission(permission)
+        and (route != "admin.orders" or orders_enabled(request.registry))
     ]
     return {
         "csrf_token": request.session.get_csrf_token(),

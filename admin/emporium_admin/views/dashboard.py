@@ -8,13 +8,16 @@ from sqlalchemy import func, select
 
 from emporium.audit import AuditEntry
 from emporium.cache.interfaces import IObjectCache
+from emporium.money import from_minor
 from emporium_admin import charts
 from emporium_admin.catalog import count_products
 from emporium_admin.traffic import REGISTRY_KEY
-from emporium_admin.views import page
+from emporium_admin.views import orders_enabled, page
 
 
 def _orders_since(request, since):
+    if not orders_enabled(request.registry):
+        return 0, 0
     from emporium_cart.models import Order
 
     return request.dbsession.execute(
@@ -38,23 +41,24 @@ def dashboard(request):
         request,
         products=count_products(request.dbsession),
         orders_today=orders_today,
-        revenue=revenue_minor / 100,
+        # Orders are taken in the store's one currency today.
+        revenue=from_minor(revenue_minor, "USD"),
         hit_ratio=stats.get("hit_ratio"),
         recent=recent,
     )
 
 
 def orders_per_minute(request, minutes: int = 60) -> list[tuple[int, int]]:
-    from emporium_cart.models import Order
-
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     start = now - timedelta(minutes=minutes - 1)
     counts: dict[int, int] = {}
-    for (at,) in request.dbsession.execute(
-        select(Order.created_at).where(Order.created_at >= start)
-    ):
-        minute = int(at.timestamp() // 60) * 60
-        counts[minute] = counts.get(minute, 0) + 1
+    if orders_enabled(request.registry):
+        from emporium_cart.models import Order
+
+        query = select(Order.created_at).where(Order.created_at >= start)
+        for (at,) in request.dbsession.execute(query):
+            minute = int(at.timestamp() // 60) * 60
+            counts[minute] = counts.get(minute, 0) + 1
     first = int(start.timestamp())
     return [(first + 60 * i, counts.get(first + 60 * i, 0)) for i in range(minutes)]
 

@@ -8,7 +8,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 
 from emporium.errors import InvalidInput
-from emporium_admin.views import page, query_int
+from emporium_admin.views import orders_enabled, page, query_int
 
 PAGE_SIZE = 50
 STATUSES = ("paid", "shipped", "cancelled", "refunded")
@@ -25,6 +25,8 @@ def _date(request, name: str):
 
 
 def order_list(request):
+    if not orders_enabled(request.registry):
+        raise HTTPNotFound("orders need the cart plugin")
     from emporium_cart.models import Order
 
     status = request.GET.get("status", "").strip()
@@ -77,6 +79,8 @@ def order_list(request):
 
 
 def order_detail(request):
+    if not orders_enabled(request.registry):
+        raise HTTPNotFound("orders need the cart plugin")
     from emporium_cart.models import Order
 
     order = request.dbsession.scalar(
