@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from emporium.audit import record
-from emporium.interfaces import IPurger
 from emporium.money import from_minor
 from emporium.sections import get_sections
 from emporium_admin.forms import (
@@ -268,14 +267,12 @@ class CatalogImporter:
         progress: Callable[[int], None] = lambda n: None,
         batch: int = BATCH,
     ) -> dict:
-        """Write ``rows`` in batches, each in its own transaction (the cache
-        and the search index follow each commit); purge updated products'
-        pages after each batch."""
+        """Write ``rows`` in batches, each in its own transaction: the object
+        cache, the search index and the proxies' pages follow each commit
+        (the session factory's own hooks invalidate, index and purge)."""
         created = updated = 0
-        purger = self.registry.queryUtility(IPurger)
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
-            changed: list[int] = []
             with sessions() as dbsession, dbsession.begin():
                 products = {
                     p.sku: p
@@ -295,8 +292,6 @@ class CatalogImporter:
                         if getattr(product, name) != value:
                             setattr(product, name, value)
                     dbsession.flush()
-                    if product.id is not None and row.sku in products:
-                        changed.append(product.id)
                     section = self.sections[row.section]
                     if row.details and section.details_model is not None:
                         details = dbsession.get(section.details_model, product.id)
@@ -306,8 +301,6 @@ class CatalogImporter:
                         for name, value in row.details.items():
                             if value is not None or _nullable(section, name):
                                 setattr(details, name, value)
-            if purger is not None and changed:
-                purger.purge_keys([f"product:{i}" for i in changed], actor)
             progress(len(chunk))
         with sessions() as dbsession, dbsession.begin():
             record(
