@@ -476,3 +476,22 @@ def test_session_reads_come_from_the_object_cache(victim, engine):
     with count_statements(engine) as statements:
         victim.get("/cart/summary")
     assert not [s for s in statements if "FROM sessions" in s], statements
+
+
+def test_searches_have_their_own_budget(app_settings):
+    settings = dict(
+        app_settings,
+        **{
+            "emporium.throttle.enabled": "true",
+            "emporium.throttle.search": "3/minute",
+            "emporium.throttle.pages": "100/minute",
+        },
+    )
+    app = client(configure(settings).make_wsgi_app(), "10.2.0.1")
+    app.get("/api/v1/cart")
+    statuses = [
+        app.get("/search", {"q": "castle"}, expect_errors=True).status_code
+        for _ in range(4)
+    ]
+    assert statuses[3] == 429 and 429 not in statuses[:3]
+    assert app.get("/").status_code == 200

@@ -207,16 +207,26 @@ def includeme(config: Configurator) -> None:
     config.add_route("search", "/search")
     config.add_route("api_search", "/api/v1/search")
     config.add_route("api_search_suggest", "/api/v1/search/suggest")
+    # Searches are counted apart from other pages (emporium.throttle.search).
     config.add_view(
-        search_page, route_name="search", renderer="search.pt", request_method="GET"
+        search_page,
+        route_name="search",
+        renderer="search.pt",
+        request_method="GET",
+        throttle="search",
     )
     config.add_view(
-        api_search, route_name="api_search", renderer="json", request_method="GET"
+        api_search,
+        route_name="api_search",
+        renderer="json",
+        request_method="GET",
+        throttle="search",
     )
     config.add_view(
         api_suggest,
         route_name="api_search_suggest",
         renderer="json",
         request_method="GET",
+        throttle="search",
     )
     config.add_exception_view(search_unavailable, SearchUnavailable)
