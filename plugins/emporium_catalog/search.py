@@ -4,7 +4,8 @@ incremental updates read (``ISearchDocuments``)."""
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Iterator
+import operator
+from collections.abc import Callable, Iterable, Iterator
 
 from pyramid.config import Configurator
 from sqlalchemy import func, select
@@ -30,18 +31,23 @@ _COLUMNS = (
 )
 
 
-def _field_value(model, row, name: str):
-    """A field's value from a row of the section's table: a column, or a
+def _getter(model, name: str) -> Callable:
+    """How to read a field from a row of the section's table: a column, or a
     property of the model computed from the row's columns (``age_range``)."""
-    if name in row._fields:
-        return getattr(row, name)
+    if name in model.__table__.c:
+        return operator.attrgetter(name)
     attribute = inspect.getattr_static(model, name, None)
     if isinstance(attribute, property) and attribute.fget is not None:
-        try:
-            return attribute.fget(row)
-        except AttributeError:
-            return None
-    return None
+        fget = attribute.fget
+
+        def computed(row):
+            try:
+                return fget(row)
+            except AttributeError:
+                return None
+
+        return computed
+    return lambda row: None
 
 
 @implementer(ISearchDocuments)
@@ -99,6 +105,11 @@ class CatalogSearchDocuments:
                 query = query.where(table.c.product_id.in_(ids))
             for detail in dbsession.execute(query):
                 details[detail.product_id] = detail
+        getters = {
+            s.name: [(f, _getter(s.details_model, f.name)) for f in s.fields]
+            for s in sections.values()
+            if s.details_model is not None
+        }
         documents = []
         documents = []
         for row in rows:
@@ -107,8 +118,8 @@ class CatalogSearchDocuments:
             fields: dict[str, object] = {}
             keywords: list[object] = []
             if section is not None and detail is not None:
-                for f in section.fields:
-                    value = _field_value(section.details_model, detail, f.name)
+                for f, get in getters[section.name]:
+                    value = get(detail)
                     fields[f.name] = value
                     if f.searchable:
                         keywords.append(value)
