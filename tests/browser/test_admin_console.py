@@ -82,7 +82,16 @@ def test_change_a_price_and_see_the_storefront_show_it(admin, store, screenshots
     admin.wait_for_selector(".flash")
     assert f"Saved {product.sku}" in admin.inner_text(".flash")
 
-    shop.goto(f"{base}/products/{product.id}")
+    # Browsers may keep a store page for a few seconds (max-age): the next
+    # shopper, and this one on reloading, get the new price at once.
+    shopper = admin.context.browser.new_context()
+    try:
+        fresh = shopper.new_page()
+        fresh.goto(f"{base}/products/{product.id}")
+        assert "$43.21" in fresh.inner_text("main")
+    finally:
+        shopper.close()
+    shop.reload()
     assert "$43.21" in shop.inner_text("main")
 
     admin.goto(f"{base}/admin/products/{product.id}")
