@@ -35,6 +35,7 @@ def biggest_category(dbsession) -> Category:
 
     category_id = dbsession.scalar(
         select(Product.category_id)
+        .where(Product.category_id.is_not(None))
         .group_by(Product.category_id)
         .order_by(func.count().desc())
         .limit(1)
