@@ -79,7 +79,12 @@ def cluster(tmp_path_factory):
         search_server(ini, ports[1], folder / "replica-2.log"),
     ):
         servers = " ".join(f"http://127.0.0.1:{p}" for p in ports)
-        config = configure(dict(settings, **{"emporium.search.servers": servers}))
+        # A generous timeout: a busy CI machine must not pass for a dead server.
+        overrides = {
+            "emporium.search.servers": servers,
+            "emporium.search.timeout": "10",
+        }
+        config = configure(dict(settings, **overrides))
         config.commit()
         yield config.registry, ports
         config.registry.getUtility(ISearch).close()
@@ -144,7 +149,13 @@ def test_killing_the_daemon_gives_the_unavailable_page_and_restarting_restores_i
     ini = _write_ini(tmp_path / "search.ini", settings)
     port = free_port()
     config = configure(
-        dict(settings, **{"emporium.search.servers": f"http://127.0.0.1:{port}"})
+        dict(
+            settings,
+            **{
+                "emporium.search.servers": f"http://127.0.0.1:{port}",
+                "emporium.search.timeout": "10",
+            },
+        )
     )
     config.commit()
     app = webtest.TestApp(
@@ -178,7 +189,7 @@ def test_one_replica_down_is_skipped(tmp_path, cluster):
     registry, ports = cluster
     dead = free_port()
     client = RemoteSearch(
-        [f"http://127.0.0.1:{dead}", f"http://127.0.0.1:{ports[0]}"], timeout=1.0
+        [f"http://127.0.0.1:{dead}", f"http://127.0.0.1:{ports[0]}"], timeout=10.0
     )
     try:
         for _ in range(4):
