@@ -122,6 +122,13 @@ def includeme(config: Configurator) -> None:
         renderer="admin_staff.pt",
         permission=MANAGE_STAFF,
     )
+    view(
+        staff.create_staff,
+        "admin.staff",
+        "POST",
+        renderer="admin_staff.pt",
+        permission=MANAGE_STAFF,
+    )
     # Anonymous people go to the login form; others get the 403 page.
     config.add_forbidden_view(
         auth.forbidden, path_info=r"^/admin(/|$)", uses_session=True

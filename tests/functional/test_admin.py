@@ -203,6 +203,43 @@ def test_navigation_shows_what_the_role_may_use(merchandiser, new_client, make_u
     assert "@example.com" in administrator.get("/admin/staff").text
 
 
+def test_administrators_create_staff_and_merchandisers_cannot(
+    merchandiser, new_client, make_user, engine
+):
+    administrator = new_client()
+    log_in(administrator, make_user("administrator"))
+    page = administrator.get("/admin/staff")
+    form = next(f for f in page.forms.values() if f.action == "/admin/staff")
+    form["email"] = "new.merch@example.com"
+    form["password"] = "short"
+    refused = form.submit(status=400)
+    assert refused.html.select_one('[data-field="password"]') is not None
+    form = next(f for f in refused.forms.values() if f.action == "/admin/staff")
+    form["password"] = PASSWORD
+    assert "Created the merchandiser account" in form.submit().follow().text
+    fresh = new_client()
+    assert log_in(fresh, "new.merch@example.com").status_int == 303
+    token = merchandiser.get("/admin/").html.select_one("[name=csrf_token]")["value"]
+    denied = merchandiser.post(
+        "/admin/staff",
+        {
+            "csrf_token": token,
+            "email": "sneaky@example.com",
+            "password": PASSWORD,
+            "role": "administrator",
+        },
+        status="*",
+    )
+    assert denied.status_int == 403
+    from emporium.security.models import User
+
+    with Session(engine) as session:
+        assert (
+            session.scalar(select(User).where(User.email == "sneaky@example.com"))
+            is None
+        )
+
+
 def test_forms_without_the_csrf_token_are_refused(merchandiser, make_product, engine):
     product_id = make_product(price_minor=1000)
     for path, data in (
@@ -269,7 +306,10 @@ def test_price_and_stock_in_place(merchandiser, make_product, engine):
     )
     form["price"] = "12.50"
     form["stock"] = "40"
-    response = form.submit().follow()
+    saved = form.submit()
+    # Back to the same page of the list, filters kept.
+    assert saved.location.endswith("/admin/products?q=In-place+kite")
+    response = saved.follow()
     assert "Saved ADM-" in response.text
     with Session(engine) as session:
         product = session.get(Product, product_id)

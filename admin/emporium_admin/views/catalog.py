@@ -78,7 +78,13 @@ def product_list(request, errors=None, status=200):
         )
         if result.previous
         else None,
-        here=request.path_qs,
+        # Where a saved row returns to: this very page of the list.
+        here=request.route_path(
+            "admin.products",
+            _query=keep
+            | ({"after": after} if after is not None else {})
+            | ({"before": before} if before is not None else {}),
+        ),
         amount=forms.money_text,
         errors=errors or {},
         posted=request.POST if errors else {},
