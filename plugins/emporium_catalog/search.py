@@ -147,6 +147,13 @@ class CatalogSearchDocuments:
             dbsession.scalars(select(Product.id).where(Product.updated_at >= when))
         )
 
+    def product_id_columns(self) -> list:
+        columns = [Product.__table__.c.id]
+        for section in get_sections(self.registry):
+            if section.details_model is not None:
+                columns.append(section.details_model.__table__.c.product_id)
+        return columns
+
     def product_ids(self, instance) -> list[int]:
         if isinstance(instance, Product):
             return [instance.id] if instance.id is not None else []

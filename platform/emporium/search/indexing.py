@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators, visitors
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, ColumnElement
 from zope.interface import implementer
 
 from emporium.search import engine
@@ -160,6 +162,29 @@ class BackgroundIndexer:
                 self._idle.notify_all()
 
 
+def ids_in_where(clause, columns) -> set[int]:
+    """Product ids a WHERE clause pins: ``column == value`` and
+    ``column IN (...)`` on one of ``columns``, anywhere in the clause."""
+    if clause is None:
+        return set()
+    found: set[int] = set()
+    for element in visitors.iterate(clause):
+        if not isinstance(element, BinaryExpression):
+            continue
+        if element.operator not in (operators.eq, operators.in_op):
+            continue
+        left, right = element.left, element.right
+        if not any(
+            isinstance(left, ColumnElement) and left.compare(c) for c in columns
+        ):
+            continue
+        if isinstance(right, BindParameter):
+            value = right.effective_value
+            values = value if isinstance(value, list | tuple | set) else [value]
+            found.update(int(v) for v in values if isinstance(v, int))
+    return found
+
+
 def listen(session_factory, registry) -> None:
     """Collect changed product ids on flush, enqueue them after commit."""
 
@@ -178,6 +203,20 @@ def listen(session_factory, registry) -> None:
             if indexer is not None:
                 indexer.enqueue(changed)
 
+    def do_orm_execute(state) -> None:
+        # UPDATE and DELETE statements (a checkout taking stock) change rows
+        # without flushing objects: read the ids from their WHERE clause.
+        if not (state.is_update or state.is_delete):
+            return
+        source = registry.queryUtility(ISearchDocuments)
+        columns = getattr(source, "product_id_columns", None)
+        if columns is None:
+            return
+        found = ids_in_where(getattr(state.statement, "whereclause", None), columns())
+        if found:
+            state.session.info.setdefault(_SESSION_KEY, set()).update(found)
+
+    event.listen(session_factory, "do_orm_execute", do_orm_execute)
     event.listen(session_factory, "after_flush", after_flush)
     event.listen(session_factory, "after_commit", after_commit)
 

@@ -47,6 +47,11 @@ class ISearchDocuments(Interface):
         """Return the ids of the products saved at or after ``when`` (an
         aware datetime): what a rebuild catches up on before its swap."""
 
+    def product_id_columns():
+        """Return the columns holding a product id (``products.id``, each
+        section table's ``product_id``): an UPDATE or DELETE whose WHERE
+        clause pins them re-indexes those products after commit."""
+
     def product_ids(instance):
         """Return the ids of the products whose document changes when
         ``instance`` (any mapped object) is saved or deleted; empty when

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from emporium.search import indexing
 from emporium.search.conditions import SearchConditions
@@ -124,3 +124,44 @@ def test_a_swap_while_queries_run(registry, search):
     assert answered[0] > 0
     assert search.index.directory.live() == folders[-1]
     assert search.search(SearchConditions(words="castle")).total == 5
+
+
+def test_an_update_statement_reindexes_the_products_it_pins(registry, search):
+    """A checkout takes stock with one conditional UPDATE, no flushed object:
+    the product still leaves the in-stock results after commit."""
+    indexer = registry.getUtility(ISearchIndexer)
+    assert 12 in ids(search, section="books", in_stock=True)
+    with _session(registry) as dbsession:
+        taken = dbsession.execute(
+            update(Product)
+            .where(Product.id == 12, Product.stock >= 12)
+            .values(stock=Product.stock - 12)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        assert taken == 1
+        dbsession.commit()
+    assert indexer.drain(HANG_GUARD)
+    assert 12 not in ids(search, section="books", in_stock=True)
+
+    with _session(registry) as dbsession:
+        dbsession.execute(update(Product).where(Product.id.in_([12])).values(stock=12))
+        dbsession.rollback()
+    assert indexer.pending == 0
+    with _session(registry) as dbsession:
+        dbsession.execute(update(Product).where(Product.id.in_([12])).values(stock=12))
+        dbsession.commit()
+    assert indexer.drain(HANG_GUARD)
+    assert 12 in ids(search, section="books", in_stock=True)
+
+
+def test_ids_in_where(registry):
+    from emporium.search.indexing import ids_in_where
+    from emporium.search.interfaces import ISearchDocuments
+
+    columns = registry.getUtility(ISearchDocuments).product_id_columns()
+    clause = (Product.id == 7) & (Product.stock >= 1)
+    assert ids_in_where(clause, columns) == {7}
+    assert ids_in_where(Product.id.in_([1, 2]), columns) == {1, 2}
+    assert ids_in_where(BookDetails.product_id == 3, columns) == {3}
+    assert ids_in_where(Product.stock == 0, columns) == set()
+    assert ids_in_where(None, columns) == set()
