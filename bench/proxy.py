@@ -1,0 +1,142 @@
+"""The same product page as (a) a Varnish hit, (b) nginx serving its bytes
+as a static file, (c) the app from a warm object cache (gunicorn with
+``deploy/gunicorn.conf.py``, sync workers), measured back to back with
+Debian's ``wrk``.
+
+``python bench/proxy.py`` (``make bench`` runs it); varnishd with the xkey
+and digest vmods, nginx and wrk are installed when missing.
+``EMPORIUM_BENCH_SECONDS`` sets each run's length (8 s); the three are
+interleaved for three rounds and each one's best round is kept, as the
+machine may be shared. Ends with ``name: value`` lines; the targets are
+Varnish >= 0.8x nginx and Varnish >= 10x the app.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+from pathlib import Path
+
+from _catalog import seeded_database
+from _proxy_servers import ensure, nginx_server, varnish_server
+from page import WORKERS, get, production_ini, serve, stop
+
+PRODUCTS = 2_000
+SECONDS = int(os.environ.get("EMPORIUM_BENCH_SECONDS", "8"))
+ROUNDS = 3
+THREADS = 2
+CONNECTIONS = 50
+SECRET = "benchmark-only-" + "k" * 32
+
+
+def wrk(url: str, cookie: str | None = None) -> tuple[float, str]:
+    command = [
+        ensure(["wrk"], "wrk"),
+        f"-t{THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{SECONDS}s",
+        "--timeout",
+        "10s",
+    ]
+    if cookie:
+        command += ["-H", f"Cookie: emporium_session={cookie}"]
+    output = subprocess.run(
+        [*command, url],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=SECONDS + 60,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    errors = "; ".join(
+        line.strip()
+        for line in output.splitlines()
+        if "Non-2xx" in line or "Socket errors" in line
+    )
+    return rps, errors
+
+
+def main() -> None:
+    from emporium.sessions.signing import SessionIdSigner
+
+    database = seeded_database(PRODUCTS)
+    with sqlite3.connect(database) as connection:
+        (product_id,) = connection.execute(
+            "SELECT id FROM products WHERE section = 'books' ORDER BY id LIMIT 1"
+        ).fetchone()
+    path = f"/products/{product_id}"
+    cookie = SessionIdSigner([SECRET.encode()]).sign("b" * 43)
+    workdir = Path(tempfile.mkdtemp(prefix="emporium-bench-proxy-"))
+    workdir.chmod(0o755)  # nginx's workers read the page as their own user
+    servers: list = []
+    figures: dict[str, float] = {}
+    notes: list[str] = []
+    try:
+        ini = production_ini(workdir, database)
+        # One client hammering one page is what throttling exists to stop;
+        # here it would measure the 429 page.
+        ini.write_text(
+            ini.read_text().replace(
+                "[app:main]\n", "[app:main]\nemporium.throttle.enabled = false\n", 1
+            )
+        )
+        app_url = serve(
+            ["--paste", str(ini)], {"EMPORIUM_SESSION_SECRET": SECRET}, servers
+        )
+        app_port = int(app_url.rsplit(":", 1)[1])
+        for _ in range(50):  # every worker's memory tier, and the shared store
+            body = get(app_url + path)
+        with varnish_server(app_port, workdir / "varnish", SECRET) as varnish_port:
+            varnish = f"http://127.0.0.1:{varnish_port}{path}"
+            assert get(varnish) == body, "Varnish serves other bytes"
+            static = workdir / "www" / "products" / f"{product_id}.html"
+            static.parent.mkdir(parents=True)
+            static.write_bytes(body)
+            with nginx_server(workdir / "www", workdir / "nginx") as nginx_port:
+                nginx = f"http://127.0.0.1:{nginx_port}{path}.html"
+                assert get(nginx) == body, "nginx serves other bytes"
+                runs = [
+                    ("varnish_hit_rps", varnish, cookie),
+                    ("nginx_static_rps", nginx, None),
+                    ("app_warm_rps", app_url + path, cookie),
+                ]
+                for _ in range(ROUNDS):
+                    for name, url, with_cookie in runs:
+                        rps, errors = wrk(url, with_cookie)
+                        figures[name] = max(figures.get(name, 0.0), rps)
+                        if errors:
+                            notes.append(f"{name}: {errors}")
+                # A first visit: Varnish makes and signs a session cookie.
+                figures["varnish_hit_new_visitor_rps"], errors = wrk(varnish)
+                if errors:
+                    notes.append(f"varnish_hit_new_visitor_rps: {errors}")
+    finally:
+        for server in servers:
+            stop(server)
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"machine_cores: {os.cpu_count()} (wrk runs on the same cores)")
+    print(
+        f"wrk: {THREADS} threads, {CONNECTIONS} connections, {SECONDS} s each, "
+        f"interleaved, best of {ROUNDS} rounds"
+    )
+    print(f"app: gunicorn, {WORKERS} sync workers, production.ini")
+    print(f"page_bytes: {len(body)}")
+    for name, value in figures.items():
+        print(f"{name}: {value:.0f}")
+    for note in notes:
+        print(f"wrk_errors: {note}")
+    varnish_rps = figures["varnish_hit_rps"]
+    print(f"varnish_vs_nginx: {varnish_rps / figures['nginx_static_rps']:.2f}")
+    print(f"varnish_vs_app: {varnish_rps / figures['app_warm_rps']:.1f}")
+    nginx_met = varnish_rps >= 0.8 * figures["nginx_static_rps"]
+    app_met = varnish_rps >= 10 * figures["app_warm_rps"]
+    print(f"target_varnish_vs_nginx: 0.8 ({'met' if nginx_met else 'missed'})")
+    print(f"target_varnish_vs_app: 10 ({'met' if app_met else 'missed'})")
+
+
+if __name__ == "__main__":
+    main()
