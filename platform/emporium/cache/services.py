@@ -4,8 +4,11 @@ and invalidation in every tier of every process."""
 
 from __future__ import annotations
 
+import logging
 import os
+import queue
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -21,6 +24,8 @@ from emporium.cache.local import HostBus, LmdbBackend
 from emporium.cache.memory import MemoryBackend
 from emporium.cache.shared import LocalBus, RedisBus
 from emporium.cache.tiered import Counters, TieredBackend, partition_of
+
+log = logging.getLogger(__name__)
 
 register_backend("emporium.memory", "emporium.cache.memory", "MemoryBackend")
 register_backend("emporium.lmdb", "emporium.cache.local", "LmdbBackend")
@@ -119,6 +124,10 @@ class ObjectCache:
         self._locks = NameRegistry(lambda key: threading.Lock())
         self._listening_pid = 0
         self._poll = getattr(self.bus, "poll", None)
+        self._invalidated_at: dict[str, float] = {}
+        # Seconds after which an invalidation is done again (0: never).
+        self.repeat_after = 0.0
+        self._repeat: _Repeater | None = None
 
     @property
     def counters(self) -> Counters:
@@ -190,6 +199,7 @@ class ObjectCache:
             }
             todo = [k for k in missing if k not in made]
             if todo:
+                started = time.monotonic()
                 payloads = list(creator(todo))
                 if len(payloads) != len(todo):
                     raise ValueError(
@@ -197,10 +207,13 @@ class ObjectCache:
                         f"for {len(todo)} keys"
                     )
                 now = self.backend.clock()
+                # Invalidated while we read: serve what we read, cache none.
+                recent = self._invalidated_at
                 self.backend.set_multi(
                     {
                         k: self._entry(k, p, now)
                         for k, p in zip(todo, payloads, strict=True)
+                        if recent.get(k, -1.0) < started
                     }
                 )
                 made.update(zip(todo, payloads, strict=True))
@@ -221,10 +234,31 @@ class ObjectCache:
         keys = sorted(set(keys))
         if not keys:
             return
+        self._note_invalidated(keys)
         self.backend.delete_multi(keys)
         self.bus.publish(keys)
+        if self.repeat_after > 0:
+            self._repeater().later(keys)
+
+    def _repeater(self) -> _Repeater:
+        if self._repeat is None or self._repeat.pid != os.getpid():
+            self._repeat = _Repeater(self, self.repeat_after)
+        return self._repeat
+
+    def _note_invalidated(self, keys: Sequence[str]) -> None:
+        """Remember when keys were invalidated: a value made from a read that
+        began before must not be cached (it may predate the change)."""
+        now = time.monotonic()
+        recent = self._invalidated_at
+        if len(recent) > 10_000:
+            for key, when in list(recent.items()):
+                if now - when > 60:
+                    recent.pop(key, None)
+        for key in keys:
+            recent[key] = now
 
     def _invalidated_elsewhere(self, keys: list[str]) -> None:
+        self._note_invalidated(keys)
         self.backend.delete_multi(keys, shared=False)
 
     def _lost_messages(self) -> None:
@@ -232,6 +266,7 @@ class ObjectCache:
 
     def _forget(self, keys: list[str]) -> None:
         """Drop keys from this process's own tiers (memory)."""
+        self._note_invalidated(keys)
         for tier in self.tiers:
             if isinstance(tier, MemoryBackend):
                 tier.delete_multi(keys)
@@ -260,6 +295,34 @@ class ObjectCache:
                 close()
 
 
+class _Repeater:
+    """Deletes invalidated keys once more, a moment later: a process that
+    read the old row just before the commit may have cached it in a shared
+    tier just after the first deletion."""
+
+    def __init__(self, cache: ObjectCache, delay: float) -> None:
+        self.cache = cache
+        self.delay = delay
+        self.pid = os.getpid()
+        self._queue: queue.Queue = queue.Queue()
+        threading.Thread(target=self._run, name="cache-repeat", daemon=True).start()
+
+    def later(self, keys: list[str]) -> None:
+        self._queue.put((time.monotonic() + self.delay, keys))
+
+    def _run(self) -> None:
+        while True:
+            due, keys = self._queue.get()
+            wait = due - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                self.cache.backend.delete_multi(keys)
+                self.cache.bus.publish(keys)
+            except Exception:  # a cache error must not end the thread
+                log.exception("repeating the invalidation of %d keys", len(keys))
+
+
 def cache_from_settings(settings: Mapping) -> ObjectCache:
     """Build the object cache the ``cache.`` settings describe."""
     names = tier_names(settings)
@@ -279,4 +342,5 @@ def cache_from_settings(settings: Mapping) -> ObjectCache:
     explicit = explicit_ttls(settings)
     cache = ObjectCache(make_object_region(tiers), DEFAULT_TTLS | explicit, bus)
     cache.explicit = set(explicit)
+    cache.repeat_after = float(settings.get("cache.invalidation.repeat_after", 1.0))
     return cache

@@ -186,3 +186,38 @@ def test_stats(cache):
     assert stats["tier_order"] == ["memory", "local"]
     assert stats["reads"] == 2
     assert stats["hit_ratio"] == 0.5
+
+
+def test_a_value_read_before_an_invalidation_is_not_cached(cache):
+    """A read that began before the change may hold the old row: it is served
+    to its caller but not cached."""
+    reading, invalidated = threading.Event(), threading.Event()
+
+    def slow_read(keys):
+        reading.set()
+        assert invalidated.wait(10)
+        return ["old price"]
+
+    results = []
+    reader = threading.Thread(
+        target=lambda: results.append(cache.get_many(["pricing:1"], slow_read))
+    )
+    reader.start()
+    assert reading.wait(10)
+    cache.invalidate(["pricing:1"])  # the commit of a new price
+    invalidated.set()
+    reader.join(10)
+    assert results == [["old price"]]
+    assert cache.get("pricing:1") is NO_VALUE
+
+
+def test_an_invalidation_is_repeated_a_moment_later(cache):
+    """A process that read the old row just before the commit may cache it
+    just after the first deletion; the second deletion removes it."""
+    cache.repeat_after = 0.05
+    cache.invalidate(["pricing:1"])
+    cache.set_many({"pricing:1": "old price, cached late"})
+    deadline = time.monotonic() + 5
+    while cache.get("pricing:1") is not NO_VALUE:
+        assert time.monotonic() < deadline, "the repeated deletion never came"
+        time.sleep(0.01)
