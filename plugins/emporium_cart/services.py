@@ -204,8 +204,10 @@ class CartService:
                     select(Product).where(Product.id.in_(ids))
                 )
             }
+            now = utcnow()
             for line in cart.lines:
                 product = products[line.product_id]
+                unit_minor = product.current_price_minor(now)
                 lines.append(
                     {
                         "product_id": product.id,
@@ -213,9 +215,9 @@ class CartService:
                         "sku": product.sku,
                         "image_url": product.image_url,
                         "quantity": line.quantity,
-                        "unit_price": product.price,
+                        "unit_price": from_minor(unit_minor, product.currency),
                         "line_total": from_minor(
-                            product.price_minor * line.quantity, product.currency
+                            unit_minor * line.quantity, product.currency
                         ),
                         "currency": product.currency,
                         "stock": product.stock,
@@ -375,9 +377,11 @@ class CheckoutService:
             self.dbsession, [product_key(INVENTORY, li.product_id) for li in lines]
         )
 
-        subtotal_minor = sum(
-            products[li.product_id].price_minor * li.quantity for li in lines
-        )
+        # One "now" for the whole order: a sale ending mid-checkout cannot
+        # price two lines differently.
+        now = utcnow()
+        prices = {pid: p.current_price_minor(now) for pid, p in products.items()}
+        subtotal_minor = sum(prices[li.product_id] * li.quantity for li in lines)
         shipping_minor, total_minor = _totals(subtotal_minor)
         number = new_order_number()
         result = self.gateway.charge(
@@ -409,9 +413,9 @@ class CheckoutService:
                     product_id=product.id,
                     sku=product.sku,
                     name=product.name,
-                    unit_price_minor=product.price_minor,
+                    unit_price_minor=prices[product.id],
                     quantity=line.quantity,
-                    line_total_minor=product.price_minor * line.quantity,
+                    line_total_minor=prices[product.id] * line.quantity,
                 )
             )
         self.dbsession.add(order)

@@ -299,3 +299,30 @@ def test_storefront_shows_the_stock_an_order_left(shopper, make_product, testapp
     shopper.add(product, 5)
     shopper.checkout()
     assert "Only 1 left" in testapp.get(f"/products/{product}").text
+
+
+def test_a_running_sale_is_what_the_cart_and_the_order_charge(
+    shopper, make_product, engine
+):
+    from datetime import timedelta
+
+    from emporium.database import utcnow
+    from emporium_catalog.models import Product
+
+    on_sale = make_product(stock=5, price_minor=4000)
+    ended = make_product(stock=5, price_minor=3000)
+    with Session(engine) as session, session.begin():
+        sale = session.get(Product, on_sale)
+        sale.sale_price_minor = 2500
+        sale.sale_starts_at = utcnow() - timedelta(hours=1)
+        sale.sale_ends_at = utcnow() + timedelta(hours=1)
+        old = session.get(Product, ended)
+        old.sale_price_minor = 1000
+        old.sale_ends_at = utcnow() - timedelta(minutes=1)
+    shopper.add(on_sale, 2)
+    cart = shopper.add(ended, 1).json
+    prices = {item["product_id"]: item["unit_price"] for item in cart["items"]}
+    assert prices == {on_sale: "25.00", ended: "30.00"}
+    order = shopper.checkout().json
+    assert order["subtotal"] == "80.00" and order["total"] == "80.00"
+    assert {line["unit_price"] for line in order["lines"]} == {"25.00", "30.00"}
