@@ -34,6 +34,10 @@ run: migrate ## Migrate, seed a demo catalog when empty, index it, serve on 127.
 	$(BIN)/emporium reindex $(INI) --if-missing
 	$(BIN)/pserve $(INI)
 
+.PHONY: cluster
+cluster: install ## The whole cluster on loopback: HAProxy :8080, Varnish, 3 apps, PostgreSQL, Redis, 2 search servers
+	$(BIN)/python deploy/cluster.py
+
 .PHONY: test
 test: install ## Run the whole test suite
 	$(BIN)/pytest $(PYTEST_ARGS)
