@@ -234,10 +234,12 @@ class HostBus:
     KEEP = 1_000
     _SEQUENCE = b"~invalidated"
 
-    def __init__(self, store: LmdbBackend) -> None:
+    def __init__(self, store: LmdbBackend, interval: float = 0.05) -> None:
         self.store = store
+        self.interval = interval
         self._seen: int | None = None
         self._pid = 0
+        self._next_poll = 0.0
 
     @staticmethod
     def _entry(number: int) -> bytes:
@@ -257,7 +259,12 @@ class HostBus:
             self._seen = number  # our own deletions are done already
 
     def poll(self, forget: Callable[[list[str]], None], forget_all) -> None:
-        """Apply what other processes invalidated since the last poll."""
+        """Apply what other processes invalidated since the last poll (at
+        most every ``interval`` seconds: a page reads the cache many times)."""
+        now = time.monotonic()
+        if now < self._next_poll:
+            return
+        self._next_poll = now + self.interval
         if self._pid != os.getpid():
             self._pid, self._seen = os.getpid(), None
         with self.store.env.begin() as txn:

@@ -91,9 +91,11 @@ def _worker(path: str):
     host's store, no Redis."""
     from emporium.cache.services import cache_from_settings
 
-    return cache_from_settings(
+    cache = cache_from_settings(
         {"cache.tiers": "memory local", "cache.local.arguments.path": path}
     )
+    cache.bus.interval = 0  # every read polls: no waiting in the test
+    return cache
 
 
 def test_workers_of_a_host_hear_each_others_invalidations(tmp_path):
