@@ -101,6 +101,9 @@ sub vcl_recv {
 # number, the client) under the secret key, so it cannot be predicted; its
 # MAC is the one the app computes. The app sees it on this very request.
 sub emporium_session_cookie {
+    if (req.url ~ "^/(health|metrics)(\?|$)") {
+        return;  # probes and scrapers are not visitors
+    }
     if (req.http.Cookie ~ "(^|;\s*)emporium_session=[A-Za-z0-9_-]{32,64}\.[0-9a-f]{64}(;|$)") {
         return;
     }

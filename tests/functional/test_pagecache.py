@@ -123,11 +123,24 @@ def test_a_category_page_names_every_product_and_its_listing(testapp, dbsession)
     assert "s-maxage" in response.headers["Cache-Control"]
 
 
-def test_section_fronts_and_search_pages_are_cacheable(testapp):
+def test_section_fronts_are_cacheable(testapp):
     front = testapp.get("/")
     assert "public" in directives(front)
     assert "listing:section:store" in keys_of(front)
     assert any(k.startswith("product:") for k in keys_of(front))
+    assert any(k.startswith("category:") for k in keys_of(front))
+
+
+def test_the_products_api_is_tagged_like_the_page(testapp, product):
+    response = testapp.get(f"/api/v1/products/{product.id}")
+    assert f"product:{product.id}" in keys_of(response)
+    assert directives(response)["s-maxage"] == "30"
+
+
+def test_not_found_and_unsafe_requests_are_not_made_cacheable(testapp):
+    missing = testapp.get("/products/999999999", status=404)
+    assert "s-maxage" not in missing.headers.get("Cache-Control", "")
+    assert "xkey" not in missing.headers
 
 
 def test_user_specific_responses_are_private(testapp, product):

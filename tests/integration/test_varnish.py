@@ -254,6 +254,18 @@ def test_purge_by_url(port, dbsession, registry):
     assert fetch(port, path).cache == "MISS"
 
 
+def test_purge_by_prefix_bans_every_page_under_it(port, dbsession, registry):
+    paths = [f"/products/{a_product(dbsession, n).id}" for n in (9, 10)]
+    for path in paths:
+        assert hit_twice(port, path).cache == "HIT"
+    front = hit_twice(port, "/")
+    assert front.cache == "HIT"
+    results = registry.getUtility(IPurger).purge_prefix("/products/", "test")
+    assert results and all(r.ok for r in results)
+    assert [fetch(port, path).cache for path in paths] == ["MISS", "MISS"]
+    assert fetch(port, "/").cache == "HIT"
+
+
 def test_purge_is_refused_outside_the_acl(port, dbsession):
     path = f"/products/{a_product(dbsession, 4).id}"
     hit_twice(port, path)
