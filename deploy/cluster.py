@@ -1,7 +1,7 @@
 """`make cluster`: the whole picture of DESIGN.md on loopback.
 
     HAProxy :8080 (edge, rate limit) -> Varnish :6081 -> HAProxy :8090
-    -> 3 app servers (gunicorn, :6541-6543) -> PostgreSQL :55432, Redis :6380
+    -> 3 app servers (gunicorn, :6541-6543) -> PostgreSQL :5433, Redis :6380
     and 2 search servers (:7101, :7102), the apps spreading queries over them.
 
 Everything lives under var/cluster/: data, logs, the generated .ini and the
@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HERE = ROOT / "var" / "cluster"
+# EMPORIUM_CLUSTER_DIR moves it (the tests run a cluster in a temporary folder).
+HERE = Path(os.environ.get("EMPORIUM_CLUSTER_DIR") or ROOT / "var" / "cluster")
 BIN = Path(sys.executable).parent
 POSTGRES = Path("/usr/lib/postgresql/15/bin")
 VMODS = Path("/usr/lib/x86_64-linux-gnu/varnish/vmods")
@@ -33,7 +34,7 @@ VMODS = Path("/usr/lib/x86_64-linux-gnu/varnish/vmods")
 EDGE, VARNISH, APPS = 8080, 6081, 8090
 APP_PORTS = (6541, 6542, 6543)
 SEARCH_FRONT, SEARCH_PORTS = 7100, (7101, 7102)
-PG_PORT, REDIS_PORT = 55432, 6380
+PG_PORT, REDIS_PORT = 5433, 6380
 
 PACKAGES = {
     "/usr/lib/postgresql/15/bin/initdb": "postgresql-15",
@@ -97,8 +98,27 @@ def wait_for(port: int, process: subprocess.Popen, name: str, timeout=60.0) -> N
     sys.exit(f"cluster: {name} does not listen on 127.0.0.1:{port}")
 
 
+def wait_until_healthy(url: str, timeout: float = 90.0) -> None:
+    """Until the health checks of HAProxy and Varnish see their backends up."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    sys.exit(f"cluster: {url} did not answer 200 within {timeout:.0f} s")
+
+
 def port_free(port: int) -> bool:
     with socket.socket() as sock:
+        # As the servers will: a port in TIME_WAIT is free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -198,11 +218,13 @@ def start_postgresql(cluster: Cluster) -> None:
         data.mkdir(parents=True, exist_ok=True)
         if user:
             shutil.chown(data, user)
-        subprocess.run(
+        made = subprocess.run(
             [str(POSTGRES / "initdb"), "-D", str(data), "-U", "emporium",
              "--auth=trust", "--encoding=UTF8"],
-            check=True, capture_output=True, user=user,
+            capture_output=True, text=True, user=user,
         )  # fmt: skip
+        if made.returncode != 0:
+            sys.exit(f"cluster: initdb failed: {made.stderr.strip()}")
     cluster.start(
         "postgresql",
         [str(POSTGRES / "postgres"), "-D", str(data), "-p", str(PG_PORT),
@@ -313,11 +335,17 @@ def main() -> None:
             VARNISH,
             env=env,
         )  # fmt: skip
+        wait_until_healthy(f"http://127.0.0.1:{EDGE}/health")
         say(f"the store is on http://127.0.0.1:{EDGE}/ — Ctrl-C stops everything")
-        while all(process.poll() is None for _, process in cluster.processes):
+        # A server that dies is reported; the others carry on (HAProxy fails
+        # over), as they would on a fleet. Ctrl-C stops everything.
+        reported: set[str] = set()
+        while any(process.poll() is None for _, process in cluster.processes):
+            for name, process in cluster.processes:
+                if process.poll() is not None and name not in reported:
+                    reported.add(name)
+                    say(f"{name} exited ({process.returncode}); the rest go on")
             time.sleep(1)
-        dead = [name for name, p in cluster.processes if p.poll() is not None]
-        say(f"{', '.join(dead)} stopped; stopping the rest")
     except KeyboardInterrupt:
         say("stopping")
     finally:

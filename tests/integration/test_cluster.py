@@ -1,0 +1,151 @@
+"""`make cluster` end to end: deploy/cluster.py starts HAProxy, Varnish, three
+app servers, PostgreSQL, Redis and two search servers; a shopper browses and
+buys through the edge; an app server dies and the store keeps answering."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.services import IN_CI, ensure_debian_packages
+
+EDGE = "http://127.0.0.1:8080"
+PORTS = (8080, 6081, 8090, 6541, 6542, 6543, 7100, 7101, 7102, 5433, 6380)
+
+
+def ports_free() -> bool:
+    import socket
+
+    for port in PORTS:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    if not ports_free():
+        if IN_CI:
+            pytest.fail("the cluster's ports are taken")
+        pytest.skip("the cluster's ports are taken (a cluster is running?)")
+    for package, binary in (
+        ("varnish", "/usr/sbin/varnishd"),
+        ("haproxy", "/usr/sbin/haproxy"),
+        ("redis-server", "/usr/bin/redis-server"),
+    ):
+        ensure_debian_packages([package], binary)
+    # Under /tmp itself: PostgreSQL's own user must reach its data folder.
+    workdir = Path(tempfile.mkdtemp(prefix="emporium-cluster-"))
+    os.chmod(workdir, 0o755)
+    with (workdir / "cluster.out").open("wb") as log:
+        process = subprocess.Popen(
+        [sys.executable, str(ROOT / "deploy" / "cluster.py"), "--products", "300",
+         "--workers", "1"],
+            env=dict(os.environ, EMPORIUM_CLUSTER_DIR=str(workdir / "c")),
+            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+        )  # fmt: skip
+    deadline = time.monotonic() + 300
+    output = ""
+    while time.monotonic() < deadline and process.poll() is None:
+        output = (workdir / "cluster.out").read_text()
+        if "the store is on" in output:
+            break
+        time.sleep(0.5)
+    try:
+        assert "the store is on" in output, output[-3000:]
+        yield process, output
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(60)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def fetch(url, data=None, headers=None, opener=None, method=None):
+    request = urllib.request.Request(
+        url, data=data, headers=headers or {}, method=method
+    )
+    opener = opener or urllib.request.build_opener()
+    try:
+        with opener.open(request, timeout=30) as response:
+            return (
+                response.status,
+                {k.lower(): v for k, v in response.headers.items()},
+                response.read(),
+            )
+    except urllib.error.HTTPError as error:
+        return (
+            error.code,
+            {k.lower(): v for k, v in error.headers.items()},
+            error.read(),
+        )
+
+
+def test_browse_and_buy_through_the_edge(cluster):
+    status, _, _ = fetch(f"{EDGE}/")
+    assert status == 200
+    fetch(f"{EDGE}/products/3")
+    status, headers, body = fetch(f"{EDGE}/products/3")
+    assert status == 200 and headers.get("x-cache") == "HIT"
+    status, _, body = fetch(f"{EDGE}/search?q=castle")
+    assert status == 200
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(CookieJar())
+    )
+    status, _, body = fetch(f"{EDGE}/api/v1/cart", opener=opener)
+    token = json.loads(body)["csrf_token"]
+    headers = {"X-CSRF-Token": token, "Content-Type": "application/json"}
+    status, _, body = fetch(
+        f"{EDGE}/api/v1/cart/items",
+        json.dumps({"product_id": 3}).encode(),
+        headers,
+        opener,
+    )
+    assert status == 201, body
+    checkout = {
+        "email": "edge@example.com",
+        "name": "Edge Shopper",
+        "address": {
+            "line1": "1 Edge Rd",
+            "city": "Leeds",
+            "postal_code": "LS1 1AA",
+            "country": "GB",
+        },
+        "payment": {"card_number": "4242424242424242", "expiry": "12/34", "cvc": "123"},
+    }
+    status, _, body = fetch(
+        f"{EDGE}/api/v1/checkout",
+        json.dumps(checkout).encode(),
+        {**headers, "Idempotency-Key": "edge-checkout-1"},
+        opener,
+    )
+    assert status == 201, body
+    assert json.loads(body)["number"].startswith("EM-")
+
+
+def test_the_store_survives_an_app_server(cluster):
+    _, output = cluster
+    pid = int(re.search(r"app1 on 127\.0\.0\.1:6541 \(pid (\d+)\)", output).group(1))
+    os.kill(pid, signal.SIGKILL)
+    statuses = []
+    for number in range(20):
+        status, _, _ = fetch(f"{EDGE}/api/v1/products/{number + 1}")
+        statuses.append(status)
+    assert set(statuses) == {200}, statuses
