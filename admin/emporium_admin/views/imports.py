@@ -19,9 +19,12 @@ def import_form(request, errors=None, status=200):
 
 
 def _close_spooled_body(request) -> None:
-    # WebOb spools a large body to a temporary file of its own to parse it.
-    if request.is_body_seekable:
-        request.body_file_raw.close()
+    # WebOb spools a large body to a temporary file of its own to parse it;
+    # close that one (an anonymous file: its name is a descriptor), never the
+    # server's own input stream.
+    raw = request.body_file_raw
+    if request.is_body_seekable and isinstance(getattr(raw, "name", None), int):
+        raw.close()
 
 
 def upload(request):
