@@ -79,6 +79,9 @@ def test_partner_host_has_its_whole_look(testapp):
     page = testapp.get("/", extra_environ={"HTTP_HOST": "partner.localhost"})
     assert "KidsClub" in page.text
     assert "/themes/partner/partner.css" in page.text
+    # The partner's header still reaches the shared macros: search and cart.
+    assert page.html.select_one("form.site-search[action='/search']")
+    assert page.html.select_one("a.cart-link")
     assert "KidsClub" not in testapp.get("/").text
 
 
