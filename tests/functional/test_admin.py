@@ -319,6 +319,9 @@ def test_price_and_stock_in_place(merchandiser, make_product, engine):
         ).all()
     actions = [e.action for e in entries]
     assert "product.update" in actions and "purge.key" in actions
+    # One purge for the save, in the merchandiser's name.
+    purges = [e for e in entries if e.action == "purge.key"]
+    assert len(purges) == 1 and purges[0].actor.startswith("user:"), purges
     # A bad price is shown next to the field, and nothing changes.
     page = merchandiser.get("/admin/products", {"q": "In-place kite"})
     form = next(

@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 
 from emporium.audit import record
 from emporium.errors import InvalidInput
-from emporium.interfaces import IPurger
+from emporium.pagecache.purging import (
+    purge_after_commit as pagecache_purge_after_commit,
+)
 from emporium.sections import get_section, get_sections
 from emporium_admin import catalog, forms
 from emporium_admin.imports import export_rows
@@ -20,17 +22,9 @@ from emporium_catalog.models import Category, Product
 def purge_after_commit(request, keys: list[str]) -> None:
     """Purge the pages showing ``keys`` once the change is committed (never
     for a rolled-back one: a purge before commit lets a concurrent request
-    cache the old data again)."""
-    purger = request.registry.queryUtility(IPurger)
-    if purger is None or not keys:
-        return
-    actor = actor_of(request)
-
-    def hook(success: bool) -> None:
-        if success:
-            purger.purge_keys(keys, actor)
-
-    request.tm.get().addAfterCommitHook(hook)
+    cache the old data again), in the merchandiser's name, together with
+    what the save changed: one purge, not two."""
+    pagecache_purge_after_commit(request.dbsession, keys, actor_of(request))
 
 
 # -- the list ------------------------------------------------------------------

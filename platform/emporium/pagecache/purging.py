@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 KeysFunction = Callable[[object, object], Iterable[str]]
 CheckFunction = Callable[[Session, object], Iterable[str]]
 ACTOR = "system"
+_ACTOR = "emporium.pagecache.actor"
 _PENDING = "emporium.pagecache.pending"
 _REGISTRY = "emporium.pagecache.registry"
 _KEY_FUNCTIONS = "emporium.pagecache.key_functions"
@@ -53,10 +54,16 @@ def register_purge_check(config: Configurator, check: CheckFunction) -> None:
     config.action(None, register)
 
 
-def purge_after_commit(dbsession: Session, keys: Iterable[str]) -> None:
+def purge_after_commit(
+    dbsession: Session, keys: Iterable[str], actor: str | None = None
+) -> None:
     """Purge the pages tagged with ``keys`` when ``dbsession`` commits (never
-    if it rolls back). The session must be watched (request sessions are)."""
+    if it rolls back), together with what its flushes changed: one purge per
+    commit. ``actor`` names who asked, in the audit log. The session must be
+    watched (request sessions are)."""
     dbsession.info.setdefault(_PENDING, set()).update(keys)
+    if actor:
+        dbsession.info[_ACTOR] = actor
 
 
 def purge(registry, keys: Iterable[str], actor: str = ACTOR) -> list:
@@ -101,13 +108,15 @@ def _before_commit(session: Session) -> None:
 
 def _after_commit(session: Session) -> None:
     keys = session.info.pop(_PENDING, None)
+    actor = session.info.pop(_ACTOR, ACTOR)
     registry = session.info.get(_REGISTRY)
     if keys and registry is not None:
-        purge(registry, keys)
+        purge(registry, keys, actor)
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_ACTOR, None)
 
 
 def watch(target: Session | sessionmaker, registry) -> None:
