@@ -205,6 +205,9 @@ sub vcl_deliver {
             ",\s*s-maxage=\d+", "");
     }
     if (req.http.x-emporium-cookie && resp.http.Set-Cookie !~ "emporium_session=") {
+        # This copy carries one visitor's new session id: no cache after us
+        # (a CDN, an office proxy) may keep it and hand it to someone else.
+        set resp.http.Cache-Control = "private, no-store";
         # The app's attributes: 30 days, HttpOnly, SameSite=Lax, Secure on TLS.
         if (req.http.X-Forwarded-Proto ~ "(?i)^https") {
             header.append(resp.http.Set-Cookie, "emporium_session="

@@ -76,3 +76,17 @@ def test_a_flood_is_stopped_at_the_edge_and_others_pass(edge):
     status, headers = get(edge, "127.0.0.5")
     assert status == 429 and headers["retry-after"] == "10"
     assert get(edge, "127.0.0.6")[0] == 200
+
+
+def test_purges_are_refused_at_the_edge(edge):
+    for method in ("PURGE", "BAN"):
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", edge, timeout=10, source_address=("127.0.0.7", 0)
+        )
+        try:
+            connection.request(method, "/", headers={"x-ban-prefix": "/"})
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        assert response.status == 405, method

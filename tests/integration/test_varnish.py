@@ -199,9 +199,14 @@ def test_the_second_get_of_a_product_page_is_a_hit(port, dbsession):
     second = fetch(port, path)
     assert second.cache == "HIT"
     assert second.body == first.body
-    assert "s-maxage" not in second.headers["cache-control"]
-    assert "public" in second.headers["cache-control"]
-    assert "xkey" not in second.headers
+    # A first-time visitor's copy carries their new cookie: private downstream.
+    assert second.headers["cache-control"] == "private, no-store"
+    cookie = second.cookies[0].split(";", 1)[0]
+    third = fetch(port, path, headers={"Cookie": cookie})
+    assert third.cache == "HIT" and not third.cookies
+    assert "s-maxage" not in third.headers["cache-control"]
+    assert "public" in third.headers["cache-control"]
+    assert "xkey" not in third.headers
 
 
 def test_tracking_parameters_do_not_split_the_cache(port, dbsession):
