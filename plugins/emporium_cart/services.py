@@ -115,16 +115,28 @@ class CartService:
     def __init__(self, dbsession: Session) -> None:
         self.dbsession = dbsession
 
-    def find(self, owner: Owner) -> Cart | None:
+    def find(self, owner: Owner, lock: bool = False) -> Cart | None:
         if owner.user_id:
-            return self.dbsession.scalar(
-                select(Cart).where(Cart.user_id == owner.user_id)
-            )
-        if owner.session_id:
-            return self.dbsession.scalar(
-                select(Cart).where(Cart.session_id == owner.session_id)
-            )
-        return None
+            query = select(Cart).where(Cart.user_id == owner.user_id)
+        elif owner.session_id:
+            query = select(Cart).where(Cart.session_id == owner.session_id)
+        else:
+            return None
+        if lock:
+            query = query.with_for_update()
+        return self.dbsession.scalar(query)
+
+    def _flush(self) -> None:
+        """Flush; a concurrent request that created the same cart or line
+        first makes this one fail a unique constraint: retry it, when it
+        will find theirs (a double click adds twice, never a 500)."""
+        try:
+            self.dbsession.flush()
+        except IntegrityError as exc:
+            from pyramid_retry import mark_error_retryable
+
+            mark_error_retryable(exc)
+            raise
 
     def get_or_create(self, owner: Owner) -> Cart:
         cart = self.find(owner)
@@ -134,7 +146,7 @@ class CartService:
                 user_id=owner.user_id,
             )
             self.dbsession.add(cart)
-            self.dbsession.flush()
+            self._flush()
         return cart
 
     def _product(self, product_id: int) -> Product:
@@ -170,7 +182,7 @@ class CartService:
         else:
             line.quantity = total
         cart.updated_at = utcnow()
-        self.dbsession.flush()
+        self._flush()
         return cart
 
     def set_quantity(self, owner: Owner, product_id: int, quantity: int) -> Cart:
@@ -333,7 +345,10 @@ class CheckoutService:
                 mark_error_retryable(exc)
                 raise
 
-        cart = CartService(self.dbsession).find(owner)
+        # The cart's row is locked for the order's transaction: a second
+        # checkout of the same cart (another tab, a retry without a key) waits
+        # here, then finds it empty.
+        cart = CartService(self.dbsession).find(owner, lock=True)
         if cart is None or not cart.lines:
             raise Conflict("the cart is empty")
         lines = sorted(cart.lines, key=lambda line: line.product_id)
@@ -384,13 +399,6 @@ class CheckoutService:
         subtotal_minor = sum(prices[li.product_id] * li.quantity for li in lines)
         shipping_minor, total_minor = _totals(subtotal_minor)
         number = new_order_number()
-        result = self.gateway.charge(
-            from_minor(total_minor, currency), currency, details.card, reference=number
-        )
-        # Should the transaction fail after the charge, give the money back.
-        self.tm.get().addAfterCommitHook(
-            lambda committed: committed or self.gateway.refund(result)
-        )
         order = Order(
             number=number,
             status="paid",
@@ -403,8 +411,8 @@ class CheckoutService:
             subtotal_minor=subtotal_minor,
             shipping_minor=shipping_minor,
             total_minor=total_minor,
-            payment_reference=result.reference,
-            card_last4=result.card_last4,
+            payment_reference="",
+            card_last4="",
         )
         for line in lines:
             product = products[line.product_id]
@@ -419,12 +427,31 @@ class CheckoutService:
                 )
             )
         self.dbsession.add(order)
-        self.dbsession.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
+        emptied = self.dbsession.execute(
+            delete(CartLine).where(CartLine.cart_id == cart.id)
+        ).rowcount
+        if emptied != len(lines):
+            raise Conflict("the cart changed during checkout; please review it")
         self.dbsession.expire(cart, ["lines"])
         self.dbsession.flush()
         if record is not None:
             record.order_id = order.id
             self.dbsession.flush()
+
+        # The charge comes last, when everything the database could refuse
+        # has been written; should the transaction still abort or fail to
+        # commit, the money is given back.
+        result = self.gateway.charge(
+            from_minor(total_minor, currency), currency, details.card, reference=number
+        )
+        transaction = self.tm.get()
+        transaction.addAfterCommitHook(
+            lambda committed: committed or self.gateway.refund(result)
+        )
+        transaction.addAfterAbortHook(lambda: self.gateway.refund(result))
+        order.payment_reference = result.reference
+        order.card_last4 = result.card_last4
+        self.dbsession.flush()
         return order, False
 
     def by_number(self, number: str) -> Order | None:

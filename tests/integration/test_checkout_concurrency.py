@@ -135,3 +135,44 @@ def test_one_checkout_sent_ten_times_at_once(server):
             select(Order).where(Order.number == results[0][1]["number"])
         )
         assert order.total_minor == 2000 + 499
+
+
+def test_one_cart_checked_out_twice_at_once_without_a_key(server):
+    port, engine = server
+    product = new_product(engine, 3, stock=10)
+    shopper = Client(port)
+    shopper.start()
+    shopper.request(
+        "POST", "/api/v1/cart/items", {"product_id": product, "quantity": 1}
+    )
+    barrier = threading.Barrier(5)
+
+    def submit(_):
+        barrier.wait()
+        return shopper.request("POST", "/api/v1/checkout", BODY)
+
+    with ThreadPoolExecutor(5) as pool:
+        results = list(pool.map(submit, range(5)))
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201, 409, 409, 409, 409], results
+    assert orders_of(engine, product) == 1
+    assert stock(engine, product) == 9
+
+
+def test_a_double_click_on_add_to_cart_adds_twice(server):
+    port, engine = server
+    product = new_product(engine, 4, stock=10)
+    shopper = Client(port)
+    shopper.start()
+    barrier = threading.Barrier(2)
+
+    def add(_):
+        barrier.wait()
+        return shopper.request(
+            "POST", "/api/v1/cart/items", {"product_id": product, "quantity": 1}
+        )
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(add, range(2)))
+    assert [status for status, _ in results] == [201, 201], results
+    assert shopper.request("GET", "/api/v1/cart")[1]["count"] == 2
