@@ -5,6 +5,7 @@ transaction manager (``pyramid_tm``) and retried on transient failures
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,11 +87,23 @@ def _sqlite_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def _sqlite_busy_is_retryable(context) -> None:
+    # A read transaction that then writes (a GET refreshing its session)
+    # cannot wait for the lock like BEGIN IMMEDIATE does: SQLite refuses at
+    # once. The whole request is safe to run again, so pyramid_retry does.
+    error = context.original_exception
+    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        from pyramid_retry import mark_error_retryable
+
+        mark_error_retryable(context.sqlalchemy_exception)
+
+
 def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> Engine:
     engine = engine_from_config(settings, prefix)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "handle_error", _sqlite_busy_is_retryable)
     return engine
 
 
