@@ -161,7 +161,7 @@ class CatalogImporter:
     def _row(self, line, raw, categories, seen, errors) -> ImportRow | None:
         if "__extra__" in raw:
             errors["row"] = "has more values than the header has columns"
-        get = lambda name: (raw.get(name) or "").strip()  # noqa: E731
+        get = lambda name: unguard((raw.get(name) or "").strip())  # noqa: E731
         sku = get("sku")
         if not sku:
             errors["sku"] = "is required"
@@ -378,9 +378,27 @@ def export_rows(sessions: Callable[[], Session], registry, batch: int = 1000):
                 for f in fields.get(p.section, ()):
                     value = getattr(row, f.name, None) if row is not None else None
                     values[f.name] = "" if value is None else value
-                writer.writerow([values.get(c, "") for c in columns])
+                writer.writerow([guard(values.get(c, "")) for c in columns])
             dbsession.expunge_all()
             yield buffer.getvalue().encode()
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula
+# (CSV injection): exported text cells get a leading apostrophe, which the
+# spreadsheet hides and the import takes off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unguard(value: str) -> str:
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 
 
 def _money(minor: int | None, currency: str) -> str:

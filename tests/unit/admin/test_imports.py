@@ -95,3 +95,31 @@ def test_a_job_records_its_progress_for_every_worker(app_config, tmp_path):
     assert done.percent == 100
     assert jobs.get("../etc/passwd") is None
     assert jobs.get("0" * 24) is None
+
+
+def test_export_defuses_formulas_and_import_restores_them(app_config, sessions):
+    from emporium_admin.imports import guard, unguard
+
+    formula = '=HYPERLINK("http://evil.example","click")'
+    assert guard(formula) == "'" + formula and unguard(guard(formula)) == formula
+    assert guard("Plain kite") == "Plain kite" and guard(5) == 5
+    assert unguard("'quoted on purpose") == "'quoted on purpose"
+    with sessions() as dbsession, dbsession.begin():
+        product = dbsession.scalar(select(Product).order_by(Product.id).limit(1))
+        original, product.name = product.name, formula
+        sku = product.sku
+    try:
+        data = b"".join(export_rows(sessions, app_config.registry, batch=50))
+        import csv
+        import io
+
+        rows = list(csv.DictReader(io.StringIO(data.decode())))
+        assert next(r for r in rows if r["sku"] == sku)["name"] == "'" + formula
+        importer = CatalogImporter(app_config.registry)
+        with sessions() as dbsession:
+            validation = importer.validate(dbsession, data)
+        row = next(r for r in validation.rows if r.sku == sku)
+        assert row.values["name"] == formula
+    finally:
+        with sessions() as dbsession, dbsession.begin():
+            dbsession.scalar(select(Product).where(Product.sku == sku)).name = original
