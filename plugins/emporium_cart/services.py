@@ -208,6 +208,7 @@ class CartService:
 
     def view(self, cart: Cart | None) -> CartView:
         lines: list[dict] = []
+        subtotal_minor = 0
         if cart is not None and cart.lines:
             ids = [line.product_id for line in cart.lines]
             products = {
@@ -220,6 +221,7 @@ class CartService:
             for line in cart.lines:
                 product = products[line.product_id]
                 unit_minor = product.current_price_minor(now)
+                subtotal_minor += unit_minor * line.quantity
                 lines.append(
                     {
                         "product_id": product.id,
@@ -237,9 +239,6 @@ class CartService:
                     }
                 )
         currency = lines[0]["currency"] if lines else "USD"
-        subtotal_minor = sum(
-            self._minor(line["line_total"], currency) for line in lines
-        )
         shipping_minor, total_minor = _totals(subtotal_minor)
         return CartView(
             lines=lines,
@@ -249,12 +248,6 @@ class CartService:
             shipping=from_minor(shipping_minor, currency),
             total=from_minor(total_minor, currency),
         )
-
-    @staticmethod
-    def _minor(amount: Decimal, currency: str) -> int:
-        from emporium.money import to_minor
-
-        return to_minor(amount, currency)
 
     def count(self, owner: Owner) -> int:
         cart = self.find(owner)
