@@ -79,6 +79,19 @@ def stock(engine, product_id: int) -> int:
         return session.get(Product, product_id).stock
 
 
+def at_once(calls: list) -> list:
+    """Run ``calls`` (functions of no argument) on as many threads, released
+    together by a barrier; their results in order."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
 def test_fifty_shoppers_one_last_unit(server):
     port, engine = server
     product = new_product(engine, 1, stock=1)
@@ -89,14 +102,9 @@ def test_fifty_shoppers_one_last_unit(server):
             "POST", "/api/v1/cart/items", {"product_id": product, "quantity": 1}
         )
         assert status == 201, body
-    barrier = threading.Barrier(SHOPPERS)
-
-    def checkout(shopper: Client):
-        barrier.wait()
-        return shopper.request("POST", "/api/v1/checkout", BODY)
-
-    with ThreadPoolExecutor(SHOPPERS) as pool:
-        results = list(pool.map(checkout, shoppers))
+    results = at_once(
+        [lambda s=s: s.request("POST", "/api/v1/checkout", BODY) for s in shoppers]
+    )
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] + [409] * (SHOPPERS - 1), statuses
     assert orders_of(engine, product) == 1
@@ -113,19 +121,10 @@ def test_one_checkout_sent_ten_times_at_once(server):
     shopper.request(
         "POST", "/api/v1/cart/items", {"product_id": product, "quantity": 2}
     )
-    barrier = threading.Barrier(10)
-
-    def submit(_):
-        barrier.wait()
-        return shopper.request(
-            "POST",
-            "/api/v1/checkout",
-            BODY,
-            headers={"Idempotency-Key": "double-submit-1"},
-        )
-
-    with ThreadPoolExecutor(10) as pool:
-        results = list(pool.map(submit, range(10)))
+    key = {"Idempotency-Key": "double-submit-1"}
+    results = at_once(
+        [lambda: shopper.request("POST", "/api/v1/checkout", BODY, headers=key)] * 10
+    )
     assert {status for status, _ in results} == {201}, results
     assert len({body["number"] for _, body in results}) == 1
     assert orders_of(engine, product) == 1
@@ -145,14 +144,7 @@ def test_one_cart_checked_out_twice_at_once_without_a_key(server):
     shopper.request(
         "POST", "/api/v1/cart/items", {"product_id": product, "quantity": 1}
     )
-    barrier = threading.Barrier(5)
-
-    def submit(_):
-        barrier.wait()
-        return shopper.request("POST", "/api/v1/checkout", BODY)
-
-    with ThreadPoolExecutor(5) as pool:
-        results = list(pool.map(submit, range(5)))
+    results = at_once([lambda: shopper.request("POST", "/api/v1/checkout", BODY)] * 5)
     statuses = sorted(status for status, _ in results)
     assert statuses == [201, 409, 409, 409, 409], results
     assert orders_of(engine, product) == 1
@@ -164,15 +156,7 @@ def test_a_double_click_on_add_to_cart_adds_twice(server):
     product = new_product(engine, 4, stock=10)
     shopper = Client(port)
     shopper.start()
-    barrier = threading.Barrier(2)
-
-    def add(_):
-        barrier.wait()
-        return shopper.request(
-            "POST", "/api/v1/cart/items", {"product_id": product, "quantity": 1}
-        )
-
-    with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(add, range(2)))
+    item = {"product_id": product, "quantity": 1}
+    results = at_once([lambda: shopper.request("POST", "/api/v1/cart/items", item)] * 2)
     assert [status for status, _ in results] == [201, 201], results
     assert shopper.request("GET", "/api/v1/cart")[1]["count"] == 2
