@@ -31,6 +31,10 @@ sub vcl_recv {
     # Our own markers are never taken from a client.
     unset req.http.x-emporium-cookie;
     unset req.http.x-cache;
+    # A request id (the edge's) is passed on only when well formed.
+    if (req.http.X-Request-Id !~ "^[A-Za-z0-9._-]{8,64}$") {
+        unset req.http.X-Request-Id;
+    }
 
     if (req.method == "PURGE") {
         if (client.ip !~ purgers) {
@@ -189,6 +193,10 @@ sub vcl_backend_response {
     # beresp.ttl comes from s-maxage. Stale copies stay for grace.
     set beresp.grace = 6h;
     set beresp.keep = 1h;
+    # Caches downstream cannot be purged: they get the browser's max-age.
+    # Rewritten once here, so that a hit delivers the stored header as is.
+    set beresp.http.Cache-Control = regsub(beresp.http.Cache-Control,
+        ",\s*s-maxage=\d+", "");
     return (deliver);
 }
 
@@ -199,10 +207,12 @@ sub vcl_deliver {
     if (!(client.ip ~ purgers && req.http.x-emporium-debug)) {
         unset resp.http.xkey;
     }
-    # Caches downstream cannot be purged: they get the browser's max-age.
-    if (resp.http.Cache-Control ~ "s-maxage") {
-        set resp.http.Cache-Control = regsub(resp.http.Cache-Control,
-            ",\s*s-maxage=\d+", "");
+    # A stored page carries the id of the request that fetched it: a hit
+    # answers with this request's id (the edge's), or with none.
+    if (req.http.X-Request-Id) {
+        set resp.http.X-Request-Id = req.http.X-Request-Id;
+    } elsif (obj.hits > 0) {
+        unset resp.http.X-Request-Id;
     }
     if (req.http.x-emporium-cookie && resp.http.Set-Cookie !~ "emporium_session=") {
         # This copy carries one visitor's new session id: no cache after us

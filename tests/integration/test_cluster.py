@@ -103,6 +103,13 @@ def test_browse_and_buy_through_the_edge(cluster):
     fetch(f"{EDGE}/products/3")
     status, headers, body = fetch(f"{EDGE}/products/3")
     assert status == 200 and headers.get("x-cache") == "HIT"
+    # The edge names every request; a hit answers with its own id, not the
+    # id of the request that filled the cache, nor one the client made up.
+    _, again, _ = fetch(f"{EDGE}/products/3", headers={"X-Request-Id": "made-up-id"})
+    assert again.get("x-cache") == "HIT"
+    ids = {headers["x-request-id"], again["x-request-id"]}
+    assert len(ids) == 2 and "made-up-id" not in ids
+    assert all(re.fullmatch(r"[0-9A-F]+(-[0-9A-F]+){4}", i) for i in ids), ids
     status, _, body = fetch(f"{EDGE}/search?q=castle")
     assert status == 200
 
