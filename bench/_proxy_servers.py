@@ -4,6 +4,7 @@ bench/proxy.py, installed from Debian's packages when missing."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -16,15 +17,7 @@ from _catalog import ROOT
 
 VCL = ROOT / "deploy" / "varnish" / "emporium.vcl"
 VMODS = Path("/usr/lib/x86_64-linux-gnu/varnish/vmods")
-SITE = """
-backend default {{
-    .host = "127.0.0.1";
-    .port = "{port}";
-    .probe = {{ .url = "/health"; .interval = 2s; .timeout = 1s;
-                .window = 3; .threshold = 2; .initial = 2; }}
-}}
-acl purgers {{ "127.0.0.1"; }}
-"""
+SITE = VCL.parent / "emporium-site.vcl"
 NGINX = """
 daemon off;
 worker_processes {workers};
@@ -102,7 +95,10 @@ def varnish_server(backend_port: int, workdir: Path, secret: str) -> Iterator[in
     ensure(["varnish-modules"], str(VMODS / "libvmod_xkey.so"))
     ensure(["varnish-vmod-digest"], str(VMODS / "libvmod_digest.so"))
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "emporium-site.vcl").write_text(SITE.format(port=backend_port))
+    text, count = re.subn(r'\.port = "\d+";', f'.port = "{backend_port}";',
+                          SITE.read_text())  # fmt: skip
+    assert count == 1, "emporium-site.vcl names one backend port"
+    (workdir / "emporium-site.vcl").write_text(text)
     port = free_port()
     process = subprocess.Popen(
         [

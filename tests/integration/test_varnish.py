@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -27,23 +28,15 @@ from tests.services import ensure_debian_packages, free_port, stop, wait_for_por
 
 VCL = ROOT / "deploy" / "varnish" / "emporium.vcl"
 VMODS = Path("/usr/lib/x86_64-linux-gnu/varnish/vmods")
-SITE = """
-backend default {{
-    .host = "127.0.0.1";
-    .port = "{port}";
-    .probe = {{
-        .url = "/health";
-        .interval = 1s;
-        .timeout = 1s;
-        .window = 2;
-        .threshold = 1;
-        .initial = 1;
-    }}
-}}
-acl purgers {{
-    "127.0.0.1";
-}}
-"""
+SITE = VCL.parent / "emporium-site.vcl"
+
+
+def site_vcl(backend_port: int) -> str:
+    """The shipped site part, pointed at ``backend_port``."""
+    text, count = re.subn(r'\.port = "\d+";', f'.port = "{backend_port}";',
+                          SITE.read_text())  # fmt: skip
+    assert count == 1, "emporium-site.vcl names one backend port"
+    return text
 
 
 def ensure_varnish() -> str:
@@ -61,7 +54,7 @@ def varnish_server(backend_port: int, workdir: Path, secret: str, port: int = 0)
     port = port or free_port()
     site = workdir / "site"
     site.mkdir(parents=True, exist_ok=True)
-    (site / "emporium-site.vcl").write_text(SITE.format(port=backend_port))
+    (site / "emporium-site.vcl").write_text(site_vcl(backend_port))
     log = (workdir / f"varnish-{port}.log").open("wb")
     process = subprocess.Popen(
         [
@@ -372,6 +365,32 @@ def test_the_cookie_varnish_assigns_is_the_apps_session(port, dbsession):
 
 def json_of(response: Response):
     return json.loads(response.body)
+
+
+def test_a_hit_answers_with_its_own_request_id(port, dbsession):
+    path = f"/products/{a_product(dbsession, offset=7).id}"
+    first = fetch(port, path, headers={"X-Request-Id": "edge-request-0001"})
+    assert first.headers["x-request-id"] == "edge-request-0001"
+    hit = fetch(port, path, headers={"X-Request-Id": "edge-request-0002"})
+    assert hit.cache == "HIT"
+    assert hit.headers["x-request-id"] == "edge-request-0002"
+    # Without an id from the edge, a hit does not repeat the filler's.
+    bare = fetch(port, path)
+    assert bare.cache == "HIT"
+    assert "x-request-id" not in bare.headers
+    # An id that is not well formed is not passed on.
+    odd = fetch(port, path, headers={"X-Request-Id": "a b"})
+    assert "x-request-id" not in odd.headers
+
+
+def test_a_hit_sends_downstream_caches_the_browser_max_age(port, dbsession):
+    path = f"/products/{a_product(dbsession, offset=8).id}"
+    returning = cookie_header(fetch(port, "/").session_cookie)
+    hit = hit_twice(port, path, headers=returning)
+    assert hit.cache == "HIT"
+    assert "s-maxage" not in hit.headers["cache-control"]
+    assert hit.headers["cache-control"].startswith("public, max-age=")
+    assert int(hit.headers["age"]) >= 0
 
 
 # -- grace: its own app server and Varnish, with short time-to-lives ---------
