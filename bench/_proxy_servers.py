@@ -18,6 +18,16 @@ from _catalog import ROOT
 VCL = ROOT / "deploy" / "varnish" / "emporium.vcl"
 VMODS = Path("/usr/lib/x86_64-linux-gnu/varnish/vmods")
 SITE = VCL.parent / "emporium-site.vcl"
+# Varnish's own floor: the same site part, every GET looked up, nothing else.
+MINIMAL_VCL = """vcl 4.1;
+include "emporium-site.vcl";
+sub vcl_recv {
+    if (req.method == "PURGE" && client.ip ~ purgers) {
+        return (purge);
+    }
+    return (hash);
+}
+"""
 NGINX = """
 daemon off;
 worker_processes {workers};
@@ -90,7 +100,11 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def varnish_server(backend_port: int, workdir: Path, secret: str) -> Iterator[int]:
+def varnish_server(
+    backend_port: int, workdir: Path, secret: str, vcl: Path = VCL
+) -> Iterator[int]:
+    """varnishd running ``vcl`` (emporium.vcl) with the site part pointed at
+    ``backend_port``; yields its port."""
     varnishd = ensure(["varnish"], "/usr/sbin/varnishd")
     ensure(["varnish-modules"], str(VMODS / "libvmod_xkey.so"))
     ensure(["varnish-vmod-digest"], str(VMODS / "libvmod_digest.so"))
@@ -111,7 +125,7 @@ def varnish_server(backend_port: int, workdir: Path, secret: str) -> Iterator[in
             "-a",
             f"127.0.0.1:{port}",
             "-f",
-            str(VCL),
+            str(vcl),
             "-p",
             f"vcl_path={workdir}:{VCL.parent}",
             "-s",
