@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from emporium.audit import record
 from emporium.money import from_minor
+from emporium.search.interfaces import ISearchIndexer
 from emporium.sections import get_sections
 from emporium_admin.forms import (
     MAX_STOCK,
@@ -58,6 +59,8 @@ BASE_COLUMNS = (
 REQUIRED_COLUMNS = ("sku", "section", "name", "price")
 BATCH = 500
 MAX_ERRORS = 10_000
+# How long an import waits for the search index to take in its rows.
+INDEX_WAIT = 300.0
 
 
 @dataclass(frozen=True)
@@ -269,7 +272,8 @@ class CatalogImporter:
     ) -> dict:
         """Write ``rows`` in batches, each in its own transaction: the object
         cache, the search index and the proxies' pages follow each commit
-        (the session factory's own hooks invalidate, index and purge)."""
+        (the session factory's own hooks invalidate, index and purge).
+        Returns once the search index holds the rows too."""
         created = updated = 0
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
@@ -311,7 +315,21 @@ class CatalogImporter:
                 created=created,
                 updated=updated,
             )
+        _wait_for_index(self.registry)
         return {"created": created, "updated": updated}
+
+
+def _wait_for_index(registry, timeout: float = INDEX_WAIT) -> None:
+    """Each commit queued its products for the search index in the
+    background: wait for them, so that an import reported done can be found
+    by name, and ``emporium import`` does not exit with them still queued."""
+    indexer = registry.queryUtility(ISearchIndexer)
+    if indexer is not None and not indexer.drain(timeout):
+        log.warning(
+            "imported products are still being indexed after %d s; "
+            "`emporium reindex` catches up on any left out",
+            timeout,
+        )
 
 
 def _nullable(section, name: str) -> bool:
