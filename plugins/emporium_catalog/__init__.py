@@ -3,13 +3,12 @@ views every section's front, category and product pages use."""
 
 from pyramid.config import Configurator
 
-from emporium.interfaces import IProductRepository, IStoreSection
+from emporium.interfaces import IProductCatalog, IStoreSection
 
 
 def includeme(config: Configurator) -> None:
     from emporium.database import Base
     from emporium_catalog import views
-    from emporium_catalog.interfaces import IProductCatalog
     from emporium_catalog.models import Category, Product
     from emporium_catalog.products import (
         ProductChanged,
@@ -19,11 +18,10 @@ def includeme(config: Configurator) -> None:
         product_keys,
     )
     from emporium_catalog.seed import CatalogSeeder
-    from emporium_catalog.services import make_catalog, repository_factory
+    from emporium_catalog.services import make_catalog
 
     config.include("emporium_catalog.routes")
     config.add_migrations("emporium_catalog:migrations")
-    config.register_service_factory(repository_factory, IProductRepository)
     # Products read through the object cache, invalidated after each commit.
     catalog = make_catalog(config.registry)
     config.registry.registerUtility(catalog, IProductCatalog)

@@ -6,8 +6,8 @@ from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 
 from emporium.errors import InvalidInput
+from emporium.interfaces import IProductCatalog
 from emporium.sections import get_section, get_sections
-from emporium_catalog.interfaces import IProductCatalog
 from emporium_catalog.models import Product
 
 MAX_PAGE = 500

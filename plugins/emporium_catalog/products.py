@@ -25,10 +25,10 @@ from zope.interface import implementer
 
 from emporium.cache.interfaces import IObjectCache
 from emporium.cache.invalidation import invalidate
+from emporium.interfaces import IProductCatalog
 from emporium.money import from_minor
 from emporium.pagecache.record import note as note_page
 from emporium.sections import get_section, get_sections
-from emporium_catalog.interfaces import IProductCatalog
 from emporium_catalog.models import (
     Category,
     Product,

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from zope.interface import implementer
 
+from emporium.interfaces import IProductCatalog
 from emporium.search.interfaces import IProductLoader, ISearchDocuments
 from emporium.sections import get_sections
 from emporium_catalog.models import Category, Product
@@ -171,8 +172,6 @@ class ProductLoader:
     batch, and no query at all when the cache holds them."""
 
     def load_many(self, request, ids) -> list:
-        from emporium_catalog.interfaces import IProductCatalog
-
         catalog = request.find_service(IProductCatalog)
         return [product.view() for product in catalog.load_many(ids)]
 

@@ -10,8 +10,8 @@ from pyramid.response import Response
 import emporium_catalog
 from emporium.cache.render import render_page
 from emporium.errors import InvalidInput
+from emporium.interfaces import IProductCatalog
 from emporium.sections import get_section
-from emporium_catalog.interfaces import IProductCatalog
 from emporium_catalog.products import earliest
 from emporium_catalog.services import Cursor
 
