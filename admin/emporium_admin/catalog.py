@@ -1,16 +1,20 @@
 """The console's catalog work, without HTTP: listing products by keyset,
-saving a product with its section's own fields, and auditing what changed."""
+finding them by words through the search service, saving a product with its
+section's own fields, and auditing what changed."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from emporium.audit import record
+from emporium.search.conditions import MAX_PAGE, SearchConditions, words_of
+from emporium.search.interfaces import ISearch
 from emporium_admin.forms import FormField, section_form_fields
 from emporium_catalog.models import Category, Product
 
@@ -31,6 +35,17 @@ class ProductPage:
     previous: int | None  # ?before=
 
 
+@dataclass(frozen=True)
+class FoundPage:
+    """A numbered page of the products a query's words found."""
+
+    items: Sequence[Product]
+    total: int
+    page: int
+    pages: int
+    capped: bool  # more matches than the pages reach
+
+
 def _like(text: str) -> str:
     return (
         "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -45,12 +60,11 @@ def list_products(
     size: int = PAGE_SIZE,
 ) -> ProductPage:
     """Newest first, a page at a time by keyset on the id: page 20,000 of a
-    million products costs what page 1 does."""
-    query = select(Product)
-    if filters.section:
-        query = query.where(Product.section == filters.section)
-    if filters.category_id is not None:
-        query = query.where(Product.category_id == filters.category_id)
+    million products costs what page 1 does.
+
+    A query matches an exact SKU or a part of the name by a scan of the
+    table: the fallback of ``find_products`` when search is unavailable."""
+    query = _filtered(select(Product), filters)
     q = filters.q.strip()
     if q:
         query = query.where(
@@ -79,6 +93,70 @@ def list_products(
         rows[-1].id if rows and more else None,
         rows[0].id if rows and after is not None else None,
     )
+
+
+def _filtered(query: Select, filters: ProductFilter) -> Select:
+    if filters.section:
+        query = query.where(Product.section == filters.section)
+    if filters.category_id is not None:
+        query = query.where(Product.category_id == filters.category_id)
+    return query
+
+
+def find_products(
+    dbsession: Session,
+    search: ISearch,
+    filters: ProductFilter,
+    page: int = 1,
+    size: int = PAGE_SIZE,
+) -> FoundPage:
+    """The products whose words (name, description, category, the section's
+    searchable fields) match the query, newest first, asked of the search
+    service with the section and category filters; a product whose SKU is
+    the query leads the first page.
+
+    The search service answers a page of ids and the total, so pages are
+    numbered (up to ``MAX_PAGE``) rather than keyed. Raises
+    ``SearchUnavailable`` when no index answers."""
+    q = filters.q.strip()
+    sku = {q, q.upper()}
+    lead = dbsession.scalars(
+        _filtered(select(Product), filters).where(Product.sku.in_(sku))
+    ).first()
+    if not words_of(q):
+        items = [lead] if lead is not None and page == 1 else []
+        return FoundPage(items, int(lead is not None), 1, 1, False)
+    page = max(1, min(page, MAX_PAGE))
+    result = search.search(
+        SearchConditions(
+            words=q,
+            section=filters.section or None,
+            category=filters.category_id,
+            sort="newest",
+            page=page,
+            per_page=size,
+        )
+    )
+    # The index follows the database a moment later: a product deleted or
+    # moved to another section since is left out.
+    rows = {}
+    if result.ids:
+        rows = {
+            p.id: p
+            for p in dbsession.scalars(
+                _filtered(select(Product), filters).where(Product.id.in_(result.ids))
+            )
+        }
+    items = [rows[i] for i in result.ids if i in rows]
+    total = result.total
+    if lead is not None:
+        items = [p for p in items if p.id != lead.id]
+        if page == 1:
+            items.insert(0, lead)
+        if lead.id not in result.ids:
+            total += 1
+    pages = max(1, min(math.ceil(result.total / size), MAX_PAGE))
+    return FoundPage(items, total, page, pages, result.total > MAX_PAGE * size)
 
 
 def categories_by_section(dbsession: Session) -> dict[str, list[Category]]:

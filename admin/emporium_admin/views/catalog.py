@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from sqlalchemy import func, select
@@ -11,12 +13,17 @@ from emporium.errors import InvalidInput
 from emporium.pagecache.purging import (
     purge_after_commit as pagecache_purge_after_commit,
 )
+from emporium.search.conditions import MAX_PAGE
+from emporium.search.errors import SearchUnavailable
+from emporium.search.interfaces import ISearch
 from emporium.sections import get_section, get_sections
 from emporium_admin import catalog, forms
 from emporium_admin.imports import export_rows
 from emporium_admin.resources import actor_of
 from emporium_admin.views import page, query_int
 from emporium_catalog.models import Category, Product
+
+log = logging.getLogger(__name__)
 
 
 def purge_after_commit(request, keys: list[str]) -> None:
@@ -38,11 +45,70 @@ def _filters(request) -> catalog.ProductFilter:
     return catalog.ProductFilter(q, section, query_int(request, "category"))
 
 
+def _page_number(request) -> int:
+    number = query_int(request, "page")
+    if number is None:
+        return 1
+    if not 1 <= number <= MAX_PAGE:
+        raise InvalidInput("page", f"must be a whole number from 1 to {MAX_PAGE}")
+    return number
+
+
+def _find(
+    request, filters: catalog.ProductFilter, number: int
+) -> catalog.FoundPage | None:
+    """A query's matches from the search service; None when it is
+    unavailable, and the list falls back to scanning names."""
+    try:
+        return catalog.find_products(
+            request.dbsession, request.find_service(ISearch), filters, number
+        )
+    except SearchUnavailable as exc:
+        log.warning("catalog list: search unavailable, scanning names: %s", exc)
+        return None
+
+
+def _numbered(request, keep: dict, found: catalog.FoundPage):
+    """The search service's matches, a numbered page at a time."""
+    number = found.page
+    next_url = previous_url = None
+    if number < found.pages:
+        next_url = request.route_path(
+            "admin.products", _query=keep | {"page": number + 1}
+        )
+    if number > 1:
+        earlier = {"page": number - 1} if number > 2 else {}
+        previous_url = request.route_path("admin.products", _query=keep | earlier)
+    here = keep | ({"page": number} if number > 1 else {})
+    return found.items, next_url, previous_url, here
+
+
+def _keyset(request, keep: dict, filters, after: int | None, before: int | None):
+    """Every product, or a scan's matches, a page at a time by keyset."""
+    result = catalog.list_products(request.dbsession, filters, after, before)
+    next_url = previous_url = None
+    if result.next:
+        next_url = request.route_path(
+            "admin.products", _query=keep | {"after": result.next}
+        )
+    if result.previous:
+        previous_url = request.route_path(
+            "admin.products", _query=keep | {"before": result.previous}
+        )
+    here = (
+        keep
+        | ({"after": after} if after is not None else {})
+        | ({"before": before} if before is not None else {})
+    )
+    return result.items, next_url, previous_url, here
+
+
 def product_list(request, errors=None, status=200):
     filters = _filters(request)
     after = query_int(request, "after")
     before = query_int(request, "before")
-    result = catalog.list_products(request.dbsession, filters, after, before)
+    number = _page_number(request)
+    found = _find(request, filters, number) if filters.q else None
     keep = {
         k: v
         for k, v in (
@@ -52,33 +118,29 @@ def product_list(request, errors=None, status=200):
         )
         if v not in ("", None)
     }
+    if found is not None:
+        products, next_url, previous_url, here = _numbered(request, keep, found)
+    else:
+        products, next_url, previous_url, here = _keyset(
+            request, keep, filters, after, before
+        )
     categories = catalog.categories_by_section(request.dbsession)
     names = {c.id: c.name for cs in categories.values() for c in cs}
     request.response.status = status
     return page(
         request,
-        products=result.items,
+        products=products,
+        found=found,
+        # A query the search service could not answer: names were scanned.
+        fallback=bool(filters.q) and found is None,
         filters=filters,
         sections=get_sections(request.registry),
         categories=categories,
         category_names=names,
-        next_url=request.route_path(
-            "admin.products", _query=keep | {"after": result.next}
-        )
-        if result.next
-        else None,
-        previous_url=request.route_path(
-            "admin.products", _query=keep | {"before": result.previous}
-        )
-        if result.previous
-        else None,
+        next_url=next_url,
+        previous_url=previous_url,
         # Where a saved row returns to: this very page of the list.
-        here=request.route_path(
-            "admin.products",
-            _query=keep
-            | ({"after": after} if after is not None else {})
-            | ({"before": before} if before is not None else {}),
-        ),
+        here=request.route_path("admin.products", _query=here),
         amount=forms.money_text,
         errors=errors or {},
         posted=request.POST if errors else {},
