@@ -10,10 +10,20 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from emporium.search.indexing import rebuild
+from emporium.search.services import index_directory
 from emporium_catalog.models import Product
 from tests.browser.conftest import STAFF_PASSWORD
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def search_index(store):
+    """The catalog list finds products by words through the search index:
+    build it, as `emporium reindex` does; the app server sees it at once."""
+    registry = store[2]
+    rebuild(registry, index_directory(registry.settings))
 
 
 def log_in(page, base: str, path: str = "/admin/") -> None:
@@ -156,10 +166,13 @@ def test_import_a_csv_with_two_bad_rows(admin, store, screenshots):
     admin.click('button:has-text("Import the 2 good rows")')
     admin.wait_for_selector(".import-done", timeout=60_000)
     assert "2 created" in admin.inner_text(".import-done")
+    # Found by a word of its name as soon as the import is done.
     admin.goto(base + "/admin/products?q=kite")
+    assert "newest first" in admin.inner_text("p.found")
     names = admin.locator("table.products tbody tr").all_inner_texts()
     assert any("Browser kite" in n for n in names)
     assert not any("Bad price kite" in n for n in names)
+    screenshots(admin, "09b-catalog-search")
 
 
 def test_an_order_placed_in_the_store_appears_in_the_list(
