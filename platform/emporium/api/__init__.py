@@ -3,7 +3,12 @@ from __future__ import annotations
 from pyramid.config import Configurator
 from pyramid.settings import asbool
 
-from emporium.api.spec import CORE_FRAGMENT, load_fragment, merge
+from emporium.api.spec import (
+    CORE_FRAGMENT,
+    empty_values_allowed,
+    load_fragment,
+    merge,
+)
 from emporium.api.validation import InvalidRequest, invalid_request_view, openapi_view
 
 REGISTRY_KEY = "emporium.openapi_fragments"
@@ -24,10 +29,12 @@ def _build(registry) -> None:
 
     document = merge(registry[REGISTRY_KEY])
     registry["emporium.openapi_document"] = document
+    validated, empty_values = empty_values_allowed(document)
+    registry["emporium.openapi_empty_values"] = empty_values
     config = Config(
         extra_media_type_deserializers={"application/problem+json": json.loads}
     )
-    registry["emporium.openapi"] = OpenAPI.from_dict(document, config=config)
+    registry["emporium.openapi"] = OpenAPI.from_dict(validated, config=config)
 
 
 def openapi_document(request):

@@ -11,6 +11,7 @@ from pyramid.path import AssetResolver
 from emporium.errors import ConfigurationError
 
 CORE_FRAGMENT = "emporium.api:openapi.yaml"
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def load_fragment(spec: str) -> dict:
@@ -48,3 +49,50 @@ def merge(fragments: list[tuple[str, dict]]) -> dict:
                     )
                 target[name] = copy.deepcopy(value)
     return document
+
+
+def empty_values_allowed(
+    document: dict,
+) -> tuple[dict, dict[tuple[str, str], frozenset[str]]]:
+    """The query parameters each operation lets a client send empty
+    (``allowEmptyValue: true``), by ``(path, method)``, and a copy of
+    ``document`` without the flag.
+
+    openapi-core refuses an empty query value unless the flag is set, and
+    warns that the flag is deprecated on every request to the operation; so
+    the validation layer takes such empty values as absent itself and hands
+    openapi-core the copy.
+    """
+    stripped = copy.deepcopy(document)
+    shared = (stripped.get("components") or {}).get("parameters") or {}
+
+    def resolve(parameter: dict) -> dict:
+        ref = parameter.get("$ref", "")
+        if ref.startswith("#/components/parameters/"):
+            return shared.get(ref.rsplit("/", 1)[1], {})
+        return parameter
+
+    allowed = {}
+    found: list[list[dict]] = []
+    for path, item in (stripped.get("paths") or {}).items():
+        common = item.get("parameters") or []
+        found.append(common)
+        for method in _METHODS:
+            if method not in item:
+                continue
+            own = item[method].get("parameters") or []
+            found.append(own)
+            # An operation's parameter replaces its path's of the same name.
+            parameters = {
+                (p.get("name"), p.get("in")): p for p in map(resolve, common + own)
+            }
+            names = frozenset(
+                name
+                for (name, where), parameter in parameters.items()
+                if where == "query" and parameter.get("allowEmptyValue") is True
+            )
+            if names:
+                allowed[path, method] = names
+    for parameter in [*shared.values(), *(p for group in found for p in group)]:
+        parameter.pop("allowEmptyValue", None)
+    return stripped, allowed

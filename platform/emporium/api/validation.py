@@ -2,7 +2,9 @@
 
 A view registered with ``openapi=True`` gets ``request.openapi`` (the
 validated body and parameters) or never runs: the client gets a problem
-document naming each field at fault.
+document naming each field at fault. An empty query value is refused
+unless its parameter is described with ``allowEmptyValue: true``; then it
+counts as absent (the parameter's default applies).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from openapi_core.validation.request.exceptions import (
 )
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from pyramid_openapi3.wrappers import PyramidOpenAPIRequest, PyramidOpenAPIResponse
+from webob.multidict import MultiDict
 
 from emporium.api.problems import problem
 
@@ -97,13 +100,27 @@ def describe(errors) -> InvalidRequest:
     return InvalidRequest(status, detail or "invalid request", fields)
 
 
+def _openapi_request(request) -> PyramidOpenAPIRequest:
+    wrapped = PyramidOpenAPIRequest(request)
+    route = request.matched_route
+    operation = (route.pattern if route else request.path_info, wrapped.method)
+    may_be_empty = request.registry["emporium.openapi_empty_values"].get(operation)
+    if may_be_empty:
+        wrapped.parameters.query = MultiDict(
+            (name, value)
+            for name, value in request.GET.items()
+            if value != "" or name not in may_be_empty
+        )
+    return wrapped
+
+
 def openapi_view(view, info):
     if not info.options.get("openapi"):
         return view
 
     def validated_view(context, request):
         openapi = request.registry["emporium.openapi"]
-        result = openapi.unmarshal_request(PyramidOpenAPIRequest(request))
+        result = openapi.unmarshal_request(_openapi_request(request))
         if result.errors:
             raise describe(result.errors)
         request.openapi = result
