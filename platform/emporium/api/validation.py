@@ -14,6 +14,7 @@ import re
 
 from openapi_core.casting.schemas.exceptions import CastError
 from openapi_core.deserializing.exceptions import DeserializeError
+from openapi_core.deserializing.styles.exceptions import EmptyQueryParameterValue
 from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
 from openapi_core.validation.request.exceptions import (
     InvalidRequestBody,
@@ -62,6 +63,26 @@ def _schema_errors(prefix: str, error: InvalidSchemaValue) -> list[dict]:
     return found
 
 
+def _parameter_message(schema_error) -> str:
+    """What a parameter's value breaks, without repeating the value (a query
+    string can be long, and the client has it)."""
+    rule = getattr(schema_error, "validator", None)
+    limit = getattr(schema_error, "validator_value", None)
+    if rule == "maxLength":
+        return f"must be at most {limit} characters"
+    if rule == "minLength":
+        return f"must be at least {limit} characters"
+    if rule == "maximum":
+        return f"must be at most {limit}"
+    if rule == "minimum":
+        return f"must be at least {limit}"
+    if rule == "enum":
+        return "must be one of: " + ", ".join(map(str, limit))
+    if rule == "pattern":
+        return "is not in the expected format"
+    return schema_error.message
+
+
 def describe(errors) -> InvalidRequest:
     """Turn openapi-core's errors into one InvalidRequest with field names."""
     fields: list[dict] = []
@@ -73,7 +94,10 @@ def describe(errors) -> InvalidRequest:
                 "is required" if "Missing" in type(error).__name__ else "is not valid"
             )
             if isinstance(cause, InvalidSchemaValue):
-                message = "; ".join(e.message for e in cause.schema_errors) or message
+                found = map(_parameter_message, cause.schema_errors)
+                message = "; ".join(found) or message
+            elif isinstance(cause, EmptyQueryParameterValue):
+                message = "must not be empty"
             elif isinstance(cause, CastError | DeserializeError):
                 message = "is not of the expected type"
             fields.append({"field": error.name, "message": message})
