@@ -192,8 +192,9 @@ def _price(params, name: str) -> int | None:
 
 
 def conditions_from_request(request, per_page: int = DEFAULT_PER_PAGE):
-    """Parse ``q``, ``section``, ``category``, the section's facets,
-    ``price_min``/``price_max``, ``in_stock``, ``sort`` and ``page``.
+    """The search page's conditions: parse ``q``, ``section``, ``category``,
+    the section's facets, ``price_min``/``price_max``, ``in_stock``, ``sort``
+    and ``page`` from the query string.
 
     Returns ``(conditions, section)``; bad input raises InvalidInput naming
     the parameter.
@@ -202,34 +203,81 @@ def conditions_from_request(request, per_page: int = DEFAULT_PER_PAGE):
     words = params.get("q", "")
     if len(words) > MAX_QUERY_LENGTH:
         raise InvalidInput("q", f"must be at most {MAX_QUERY_LENGTH} characters")
+    category = params.get("category") or None
+    if category is not None:
+        if not category.isdigit() or len(category) > 18:
+            raise InvalidInput("category", "must be a category id")
+        category = int(category)
+    return _conditions(
+        request,
+        words=words,
+        section_name=params.get("section") or None,
+        sort=params.get("sort") or "relevance",
+        category=category,
+        price_min=_price(params, "price_min"),
+        price_max=_price(params, "price_max"),
+        in_stock=params.get("in_stock", "") not in ("", "0", "false", "no", "off"),
+        page=_whole_number(params, "page", 1, MAX_PAGE, 1),
+        per_page=_whole_number(params, "per_page", 1, MAX_PER_PAGE, per_page),
+    )
+
+
+def conditions_from_openapi(request, per_page: int = DEFAULT_PER_PAGE):
+    """The search API's conditions, from the parameters the API description
+    validated (``request.openapi``).
+
+    Checks only what the description cannot say: that the section exists,
+    that it offers the sort, the facet values, and the price range. Returns
+    ``(conditions, section)``; raises InvalidInput naming the parameter.
+    """
+    query = request.openapi.parameters.query
+    return _conditions(
+        request,
+        words=query.get("q", ""),
+        section_name=query.get("section"),
+        sort=query.get("sort", "relevance"),
+        category=query.get("category"),
+        price_min=_price(query, "price_min"),
+        price_max=_price(query, "price_max"),
+        in_stock=query.get("in_stock", False),
+        page=query.get("page", 1),
+        per_page=query.get("per_page", per_page),
+    )
+
+
+def _conditions(
+    request,
+    *,
+    words: str,
+    section_name: str | None,
+    sort: str,
+    category: int | None,
+    price_min: int | None,
+    price_max: int | None,
+    in_stock: bool,
+    page: int,
+    per_page: int,
+):
     section = None
-    section_name = params.get("section") or None
     if section_name is not None:
         section = get_section(request.registry, section_name)
         if section is None:
             names = ", ".join(s.name for s in get_sections(request.registry))
             raise InvalidInput("section", f"must be one of: {names}")
     rules = sort_rules(section)
-    sort = params.get("sort") or "relevance"
     if sort not in rules:
         raise InvalidInput("sort", f"must be one of: {', '.join(rules)}")
+    # Facets are the sections' own fields, so no fixed description has them.
     fields = facet_fields(request.registry, section)
     facets = {}
     for f in fields:
-        values = tuple(v for v in params.getall(f.name) if v)
+        values = tuple(v for v in request.GET.getall(f.name) if v)
         if any(len(v) > 200 for v in values):
             raise InvalidInput(f.name, "must be at most 200 characters")
         if values:
             facets[f.name] = values
-    category = params.get("category") or None
-    if category is not None:
-        if not category.isdigit() or len(category) > 18:
-            raise InvalidInput("category", "must be a category id")
-        category = int(category)
-    price_min, price_max = _price(params, "price_min"), _price(params, "price_max")
     if price_min is not None and price_max is not None and price_min > price_max:
         raise InvalidInput("price_max", "must not be less than price_min")
-    in_stock = params.get("in_stock", "") not in ("", "0", "false", "no", "off")
     conditions = SearchConditions(
         words=words,
         section=section.name if section is not None else None,
@@ -239,8 +287,8 @@ def conditions_from_request(request, per_page: int = DEFAULT_PER_PAGE):
         price_max=price_max,
         in_stock=in_stock,
         sort=sort,
-        page=_whole_number(params, "page", 1, MAX_PAGE, 1),
-        per_page=_whole_number(params, "per_page", 1, MAX_PER_PAGE, per_page),
+        page=page,
+        per_page=per_page,
         facet_names=("section",) if section is None else tuple(f.name for f in fields),
     )
     return conditions, section

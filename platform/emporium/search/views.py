@@ -1,6 +1,9 @@
 """``GET /search`` (HTML), ``GET /api/v1/search`` and
 ``GET /api/v1/search/suggest`` (JSON), and the 503 shown when search is
-unavailable."""
+unavailable.
+
+The JSON views are validated against the API description (``openapi.yaml``)
+before they run; they read their parameters from ``request.openapi``."""
 
 from __future__ import annotations
 
@@ -11,9 +14,9 @@ from pyramid.config import Configurator
 from pyramid.response import Response
 
 from emporium.api.problems import is_api_request, problem
-from emporium.errors import InvalidInput
 from emporium.search.conditions import (
     MAX_QUERY_LENGTH,
+    conditions_from_openapi,
     conditions_from_request,
     facet_fields,
     sort_rules,
@@ -36,11 +39,9 @@ def load_products(request, ids: list[int]) -> list:
     return request.registry.getUtility(IProductLoader).load_many(request, ids)
 
 
-def _search(request):
-    conditions, section = conditions_from_request(request, _per_page(request))
+def _search(request, conditions):
     result = request.find_service(ISearch).search(conditions)
-    products = load_products(request, result.ids)
-    return conditions, section, result, products
+    return result, load_products(request, result.ids)
 
 
 def _url(request, conditions, **changes) -> str:
@@ -64,7 +65,8 @@ def _url(request, conditions, **changes) -> str:
 
 
 def search_page(request):
-    conditions, section, result, products = _search(request)
+    conditions, section = conditions_from_request(request, _per_page(request))
+    result, products = _search(request, conditions)
     if section is not None:
         request.section = section
     pages = max(1, math.ceil(min(result.total, 100_000) / conditions.per_page))
@@ -137,7 +139,8 @@ def product_json(request, product) -> dict:
 
 
 def api_search(request):
-    conditions, section, result, products = _search(request)
+    conditions, section = conditions_from_openapi(request, _per_page(request))
+    result, products = _search(request, conditions)
     request.response.cache_control = "public, max-age=0, s-maxage=30"
     return {
         "query": conditions.words,
@@ -157,9 +160,7 @@ def api_search(request):
 
 
 def api_suggest(request):
-    text = request.GET.get("q", "")
-    if len(text) > MAX_QUERY_LENGTH:
-        raise InvalidInput("q", f"must be at most {MAX_QUERY_LENGTH} characters")
+    text = request.openapi.parameters.query.get("q", "")
     suggestions = request.find_service(ISearch).suggest(text, SUGGESTIONS)
     request.response.cache_control = "public, max-age=60, s-maxage=300"
     return {
@@ -221,6 +222,7 @@ def includeme(config: Configurator) -> None:
         renderer="json",
         request_method="GET",
         throttle="search",
+        openapi=True,
     )
     config.add_view(
         api_suggest,
@@ -228,5 +230,6 @@ def includeme(config: Configurator) -> None:
         renderer="json",
         request_method="GET",
         throttle="search",
+        openapi=True,
     )
     config.add_exception_view(search_unavailable, SearchUnavailable)
