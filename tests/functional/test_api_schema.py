@@ -50,6 +50,8 @@ def test_api_conforms_to_its_description(api_schema, shopper_session):
     cookies, token = shopper_session
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 9
+    labels = {operation.label for operation in operations}
+    assert {"GET /api/v1/search", "GET /api/v1/search/suggest"} <= labels
 
     for operation in operations:
 
