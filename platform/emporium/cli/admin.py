@@ -7,7 +7,7 @@ import sys
 import click
 from sqlalchemy.orm import Session
 
-from emporium.cli.bootstrap import load
+from emporium.cli.bootstrap import cli_actor, load
 from emporium.errors import InvalidInput
 from emporium.interfaces import IPasswordHasher
 
@@ -48,7 +48,7 @@ def create_admin(
             user = create_user(dbsession, hasher, email, password, name, roles=role)
         except InvalidInput as exc:
             raise click.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
-        record(dbsession, _cli_actor(), "admin.create", user.email, role=role)
+        record(dbsession, cli_actor(), "admin.create", user.email, role=role)
         created = f"created {role} {user.email} (user {user.id})"
     click.echo(created)
 
@@ -89,14 +89,5 @@ def import_products(ini: str, csv_file, skip_bad_rows: bool) -> None:
     with click.progressbar(
         length=len(validation.rows), label="importing products", show_pos=True
     ) as bar:
-        counts = importer.apply(sessions, validation.rows, _cli_actor(), bar.update)
+        counts = importer.apply(sessions, validation.rows, cli_actor(), bar.update)
     click.echo(f"imported: {counts['created']} created, {counts['updated']} updated")
-
-
-def _cli_actor() -> str:
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "cli:unknown"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import getpass
 import os
 from dataclasses import dataclass
 
@@ -51,3 +52,11 @@ def _script_location(config_uri: str, here: str) -> str:
     if parser.has_option("alembic", "script_location"):
         return parser.get("alembic", "script_location")
     return os.path.join(here, "migrations")
+
+
+def cli_actor() -> str:
+    """Who runs the command, for the audit log: ``cli:<login name>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name in some containers
+        return "cli:unknown"

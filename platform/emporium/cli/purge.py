@@ -4,19 +4,10 @@ Varnish of ``emporium.purge.proxies``), audited like the admin's."""
 
 from __future__ import annotations
 
-import getpass
-
 import click
 
-from emporium.cli.bootstrap import load
+from emporium.cli.bootstrap import cli_actor, load
 from emporium.interfaces import IPurger
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 @click.command("purge")
@@ -45,7 +36,7 @@ def purge(ini: str, urls: tuple[str, ...], tags: tuple[str, ...]) -> None:
             )
     env = load(ini)
     purger = env.registry.queryUtility(IPurger) or recording_purger(env.registry)
-    actor = _actor()
+    actor = cli_actor()
     results = []
     if urls:
         results += purger.purge_urls(list(urls), actor)
