@@ -31,6 +31,8 @@ def configure(settings: dict | None = None) -> Configurator:
     # The database session and its transaction, then services.
     config.include("emporium.database")
     config.include("pyramid_services")
+    # Sweepers of unreachable rows (sessions register theirs next).
+    config.include("emporium.housekeeping")
     # Server-side sessions with signed ids and CSRF; identity and permissions.
     config.include("emporium.sessions")
     config.include("emporium.security")

@@ -31,3 +31,19 @@ def normalize_settings(settings: dict) -> dict:
     if "emporium.themes.directories" not in result and "here" in result:
         result["emporium.themes.directories"] = os.path.join(result["here"], "themes")
     return result
+
+
+def whole_number(settings, name: str, default: int, minimum: int = 1) -> int:
+    """The setting ``name`` as a whole number of at least ``minimum``; a
+    ``ConfigurationError`` naming it otherwise."""
+    from emporium.errors import ConfigurationError
+
+    raw = settings.get(name, default)
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        message = f"{name} must be a whole number, not {raw!r}"
+        raise ConfigurationError(message) from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, not {value}")
+    return value

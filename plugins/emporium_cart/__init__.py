@@ -1,11 +1,14 @@
 """The cart plugin: carts, checkout, orders, the header's cart fragment, and
 their JSON API. Uses the catalog plugin's products."""
 
+from datetime import timedelta
+
 from pyramid.config import Configurator
 from pyramid.path import DottedNameResolver
 
 from emporium.events import UserLoggedIn
 from emporium.interfaces import IPaymentGateway
+from emporium.settings import whole_number
 
 DEFAULT_GATEWAY = "emporium_cart.payments.TestPaymentGateway"
 
@@ -19,7 +22,7 @@ def _attach_cart(event: UserLoggedIn) -> None:
 
 
 def includeme(config: Configurator) -> None:
-    from emporium_cart import api, views
+    from emporium_cart import api, sweeping, views
 
     settings = config.get_settings()
     gateway = DottedNameResolver().resolve(
@@ -30,6 +33,16 @@ def includeme(config: Configurator) -> None:
     config.registry["emporium.payment_gateway"] = gateway
 
     config.add_migrations("emporium_cart:migrations")
+    # `emporium sweep`: carts of sessions that are gone, old idempotency keys.
+    session_config = config.registry["emporium.session_config"]
+    config.add_sweeper(sweeping.OrphanedCarts(session_config), "carts")
+    keep_days = whole_number(
+        settings, "emporium.idempotency.keep_days", sweeping.DEFAULT_IDEMPOTENCY_DAYS
+    )
+    config.add_sweeper(
+        sweeping.ExpiredIdempotencyKeys(timedelta(days=keep_days)),
+        "idempotency-keys",
+    )
     # The cart follows the shopper when they log in.
     config.add_subscriber(_attach_cart, UserLoggedIn)
     config.add_openapi_fragment("emporium_cart:openapi.yaml")

@@ -8,6 +8,7 @@ from emporium.cli.admin import create_admin, import_products
 from emporium.cli.commands import migrate, revision, seed
 from emporium.cli.purge import purge
 from emporium.cli.search import reindex, search_server
+from emporium.cli.sweep import sweep
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,3 +24,4 @@ main.add_command(search_server)
 main.add_command(create_admin)
 main.add_command(import_products)
 main.add_command(purge)
+main.add_command(sweep)

@@ -10,6 +10,8 @@ from emporium.errors import ConfigurationError
 from emporium.sessions.csrf import SessionBoundCSRFPolicy, uses_session
 from emporium.sessions.session import SessionConfig, SessionFactory
 from emporium.sessions.signing import SessionIdSigner
+from emporium.sessions.sweeping import ExpiredSessions
+from emporium.settings import whole_number
 
 
 def session_keys(settings) -> list[bytes]:
@@ -28,15 +30,20 @@ def includeme(config: Configurator) -> None:
     session_config = SessionConfig(
         cookie_name=settings.get("emporium.session.cookie_name", "emporium_session"),
         idle_timeout=timedelta(
-            seconds=int(settings.get("emporium.session.idle_timeout", 14 * 86400))
+            seconds=whole_number(settings, "emporium.session.idle_timeout", 14 * 86400)
         ),
         absolute_timeout=timedelta(
-            seconds=int(settings.get("emporium.session.absolute_timeout", 30 * 86400))
+            seconds=whole_number(
+                settings, "emporium.session.absolute_timeout", 30 * 86400
+            )
         ),
         secure=None if secure == "auto" else asbool(secure),
     )
     factory = SessionFactory(signer, session_config)
     config.registry["emporium.session_factory"] = factory
+    config.registry["emporium.session_config"] = session_config
+    # `emporium sweep` removes the rows of expired sessions.
+    config.add_sweeper(ExpiredSessions(session_config), "sessions")
     config.set_session_factory(factory)
 
     policy = SessionBoundCSRFPolicy(factory)

@@ -18,7 +18,9 @@ class SessionRecord(Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, index=True
+    )
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, index=True
     )
