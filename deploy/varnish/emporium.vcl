@@ -32,7 +32,7 @@ sub vcl_recv {
     unset req.http.x-emporium-cookie;
     unset req.http.x-cache;
     # A request id (the edge's) is passed on only when well formed.
-    if (req.http.X-Request-Id !~ "^[A-Za-z0-9._-]{8,64}$") {
+    if (req.http.X-Request-Id && req.http.X-Request-Id !~ "^[A-Za-z0-9._-]{8,64}$") {
         unset req.http.X-Request-Id;
     }
 
@@ -70,7 +70,7 @@ sub vcl_recv {
     }
 
     # Static files are the same for everyone: no cookie, no session.
-    if (req.url ~ "^/(static|themes|images)/" || req.url ~ "^/favicon\.ico") {
+    if (req.url ~ "^/(static/|themes/|images/|favicon\.ico)") {
         unset req.http.Cookie;
         return (hash);
     }
@@ -84,9 +84,7 @@ sub vcl_recv {
         return (pass);
     }
     # Shopper's own pages: never looked up, never stored.
-    if (req.url ~ "^/(cart|checkout|orders|account|admin)(/|\?|$)"
-            || req.url ~ "^/api/v1/(cart|checkout|orders)(/|\?|$)"
-            || req.url ~ "^/(health|metrics)(\?|$)") {
+    if (req.url ~ "^/((cart|checkout|orders|account|admin|api/v1/(cart|checkout|orders))(/|\?|$)|(health|metrics)(\?|$))") {
         return (pass);
     }
     # While the app servers are healthy a stale page is served only for the
@@ -105,11 +103,11 @@ sub vcl_recv {
 # number, the client) under the secret key, so it cannot be predicted; its
 # MAC is the one the app computes. The app sees it on this very request.
 sub emporium_session_cookie {
-    if (req.url ~ "^/(health|metrics)(\?|$)") {
-        return;  # probes and scrapers are not visitors
-    }
     if (req.http.Cookie ~ "(^|;\s*)emporium_session=[A-Za-z0-9_-]{32,64}\.[0-9a-f]{64}(;|$)") {
         return;
+    }
+    if (req.url ~ "^/(health|metrics)(\?|$)") {
+        return;  # probes and scrapers are not visitors
     }
     if (std.getenv("EMPORIUM_SESSION_SECRET") !~ "\S") {
         return;  # no key: the app assigns sessions itself
@@ -146,9 +144,7 @@ sub vcl_hash {
 }
 
 sub vcl_hit {
-    if (obj.ttl >= 0s) {
-        set req.http.x-cache = "HIT";
-    } else {
+    if (obj.ttl < 0s) {
         set req.http.x-cache = "HIT-STALE";
     }
 }
@@ -171,7 +167,7 @@ sub vcl_backend_response {
     # For bans by prefix (lurker-friendly: only obj.http.* is tested).
     set beresp.http.x-url = bereq.url;
 
-    if (bereq.url ~ "^/(static|themes|images)/" || bereq.url ~ "^/favicon\.ico") {
+    if (bereq.url ~ "^/(static/|themes/|images/|favicon\.ico)") {
         if (beresp.status == 200) {
             unset beresp.http.Set-Cookie;
             set beresp.ttl = 1d;
@@ -197,22 +193,27 @@ sub vcl_backend_response {
     # Rewritten once here, so that a hit delivers the stored header as is.
     set beresp.http.Cache-Control = regsub(beresp.http.Cache-Control,
         ",\s*s-maxage=\d+", "");
+    # The id of the request that fetched the page is not stored with it:
+    # each answer carries its own request's id (vcl_deliver).
+    unset beresp.http.X-Request-Id;
     return (deliver);
 }
 
 sub vcl_deliver {
-    set resp.http.X-Cache = req.http.x-cache;
+    # A fresh hit, the common case, is the one not marked on the way.
+    if (req.http.x-cache) {
+        set resp.http.X-Cache = req.http.x-cache;
+    } else {
+        set resp.http.X-Cache = "HIT";
+    }
     unset resp.http.x-url;
     # The surrogate keys are for us; the purgers may see them.
     if (!(client.ip ~ purgers && req.http.x-emporium-debug)) {
         unset resp.http.xkey;
     }
-    # A stored page carries the id of the request that fetched it: a hit
-    # answers with this request's id (the edge's), or with none.
+    # A cached page answers with this request's id (the edge's), if any.
     if (req.http.X-Request-Id) {
         set resp.http.X-Request-Id = req.http.X-Request-Id;
-    } elsif (obj.hits > 0) {
-        unset resp.http.X-Request-Id;
     }
     if (req.http.x-emporium-cookie && resp.http.Set-Cookie !~ "emporium_session=") {
         # This copy carries one visitor's new session id: no cache after us
