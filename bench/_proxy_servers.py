@@ -45,10 +45,14 @@ http {{
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
     types {{ text/html html; }}
+    charset utf-8;
     server {{
         listen 127.0.0.1:{port};
         root {root};
-        location / {{ try_files $uri =404; }}
+        location / {{
+{headers}
+            try_files $uri =404;
+        }}
     }}
 }}
 """
@@ -143,13 +147,27 @@ def varnish_server(
 
 
 @contextmanager
-def nginx_server(root: Path, workdir: Path) -> Iterator[int]:
+def nginx_server(
+    root: Path, workdir: Path, headers: dict[str, str] | None = None
+) -> Iterator[int]:
+    """nginx serving ``root`` with ``headers`` added to every response."""
     nginx = ensure(["nginx-light"], "/usr/sbin/nginx")
+    lines = []
+    for name, value in (headers or {}).items():
+        if any(c in value for c in '"\\$'):
+            raise ValueError(f"header {name} cannot be written for nginx: {value!r}")
+        lines.append(f'            add_header {name} "{value}" always;')
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     conf = workdir / "nginx.conf"
     conf.write_text(
-        NGINX.format(workers=os.cpu_count() or 1, tmp=workdir, port=port, root=root)
+        NGINX.format(
+            workers=os.cpu_count() or 1,
+            tmp=workdir,
+            port=port,
+            root=root,
+            headers="\n".join(lines),
+        )
     )
     process = subprocess.Popen(
         [nginx, "-c", str(conf), "-p", str(workdir)],
