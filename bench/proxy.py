@@ -155,7 +155,8 @@ def main() -> None:
                 measure(
                     [
                         ("varnish_hit_rps", varnish, cookie),
-                        ("nginx_static_rps", nginx, None),
+                        # The same returning visitor's request, cookie and all.
+                        ("nginx_static_rps", nginx, cookie),
                         ("app_warm_rps", app_url + path, cookie),
                         ("varnish_minimal_vcl_hit_rps", floor, cookie),
                     ],
