@@ -1,17 +1,50 @@
 """``GET /metrics``: the application's counters in Prometheus text format.
 
 Features add collectors with ``config.add_metrics_collector(collector)``
-(a ``prometheus_client`` collector: an object with ``collect()``). Each app
-has its own registry; each worker process reports its own counters.
+(a ``prometheus_client`` collector: an object with ``collect()``), or count
+with ``counter(registry, name, ...)``. The core counts requests
+(``emporium_requests_total`` by route and status class).
+
+An app server is several worker processes, and a scrape reaches one of
+them. With ``emporium.metrics.dir`` set (one folder per app server), every
+worker writes its counters there every few seconds and when it exits, and
+``/metrics`` answers with the sum over the server's workers, the live and
+the retired (a worker recycled after ``max_requests`` keeps counting in the
+total). Without it, each process reports its own counters.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+import atexit
+import errno
+import fcntl
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    generate_latest,
+)
+from prometheus_client.metrics_core import Metric
 from pyramid.config import Configurator
+from pyramid.events import NewResponse
 from pyramid.response import Response
 
+log = logging.getLogger(__name__)
+
 REGISTRY_KEY = "emporium.metrics"
+STORE_KEY = "emporium.metrics.store"
+REQUESTS_KEY = "emporium.metrics.requests"
+PUBLISH_EVERY = 5.0
+ARCHIVE = "retired.json"
 
 
 def add_metrics_collector(config: Configurator, collector) -> None:
@@ -23,16 +56,214 @@ def add_metrics_collector(config: Configurator, collector) -> None:
     config.action(None, register)
 
 
+def counter(registry, name: str, documentation: str, labels: Iterable[str] = ()):
+    """Make the app's counter ``name`` (at configuration time) and return
+    it: count with ``.labels(...).inc()``. Published at ``/metrics`` as
+    ``<name>_total``."""
+    return Counter(name, documentation, tuple(labels), registry=registry[REGISTRY_KEY])
+
+
+# -- one process's counters, as plain data -------------------------------------
+
+
+def snapshot(registry: CollectorRegistry) -> dict:
+    """``{family: {"type", "help", "samples": [[name, labels, value], ...]}}``;
+    ``_created`` samples (a process's start time) are left out."""
+    families = {}
+    for family in registry.collect():
+        samples = [
+            [sample.name, dict(sample.labels), sample.value]
+            for sample in family.samples
+            if not sample.name.endswith("_created")
+        ]
+        families[family.name] = {
+            "type": family.type,
+            "help": family.documentation,
+            "samples": samples,
+        }
+    return families
+
+
+def merge(snapshots: Iterable[dict]) -> dict:
+    """The sum of ``snapshots``, sample by sample."""
+    merged: dict = {}
+    for snap in snapshots:
+        for name, family in snap.items():
+            into = merged.setdefault(
+                name, {"type": family["type"], "help": family["help"], "totals": {}}
+            )
+            for sample, labels, value in family["samples"]:
+                key = (sample, tuple(sorted(labels.items())))
+                into["totals"][key] = into["totals"].get(key, 0) + value
+    return {
+        name: {
+            "type": family["type"],
+            "help": family["help"],
+            "samples": [
+                [sample, dict(labels), value]
+                for (sample, labels), value in sorted(family["totals"].items())
+            ],
+        }
+        for name, family in merged.items()
+    }
+
+
+class MergedCollector:
+    """A collector that yields the families of a merged snapshot."""
+
+    def __init__(self, families: dict) -> None:
+        self.families = families
+
+    def collect(self):
+        for name, family in self.families.items():
+            metric = Metric(name, family["help"], family["type"])
+            for sample, labels, value in family["samples"]:
+                metric.add_sample(sample, labels, value)
+            yield metric
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError as exc:
+        return exc.errno == errno.EPERM
+    return True
+
+
+class MetricsStore:
+    """One app server's folder of per-process counter files."""
+
+    def __init__(self, directory: str | os.PathLike) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def _write(self, path: Path, data: dict) -> None:
+        fd, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        with os.fdopen(fd, "w") as handle:
+            json.dump(data, handle)
+        os.replace(temporary, path)
+
+    def _read(self, path: Path) -> dict:
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            return {}  # gone, or being replaced: the next scrape reads it
+
+    def publish(self, registry: CollectorRegistry, pid: int | None = None) -> None:
+        """Write this process's counters."""
+        self._write(self.directory / f"{pid or os.getpid()}.json", snapshot(registry))
+
+    def merged(self) -> dict:
+        """The sum over every process's file; the files of processes that
+        have exited are folded into the retired total first."""
+        with open(self.directory / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            retired_path = self.directory / ARCHIVE
+            retired = self._read(retired_path)
+            live, gone = [], []
+            for path in self.directory.glob("*.json"):
+                if path.name == ARCHIVE:
+                    continue
+                try:
+                    pid = int(path.stem)
+                except ValueError:
+                    continue
+                (live if _alive(pid) else gone).append(path)
+            if gone:
+                retired = merge([retired, *(self._read(p) for p in gone)])
+                self._write(retired_path, retired)
+                for path in gone:
+                    path.unlink(missing_ok=True)
+            return merge([retired, *(self._read(p) for p in live)])
+
+
+class Publisher:
+    """Writes this process's counters every ``interval`` seconds from a
+    daemon thread, started by the first request (after the fork), and once
+    more at exit."""
+
+    def __init__(self, store: MetricsStore, registry: CollectorRegistry) -> None:
+        self.store = store
+        self.registry = registry
+        self.interval = PUBLISH_EVERY
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+        self._warned = False
+
+    def ensure_started(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            thread = threading.Thread(
+                target=self._run, name="emporium-metrics", daemon=True
+            )
+            thread.start()
+            atexit.register(self.publish)
+
+    def publish(self) -> None:
+        try:
+            self.store.publish(self.registry)
+        except OSError as exc:
+            # A full or read-only disk costs the metrics, never a request.
+            if not self._warned:
+                self._warned = True
+                log.warning("metrics: cannot write %s: %s", self.store.directory, exc)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            self.publish()
+
+
+# -- the view and the request counter ------------------------------------------
+
+
 def metrics(request) -> Response:
-    body = generate_latest(request.registry[REGISTRY_KEY])
+    registry = request.registry[REGISTRY_KEY]
+    publisher: Publisher | None = request.registry.get(STORE_KEY)
+    if publisher is None:
+        body = generate_latest(registry)
+    else:
+        publisher.store.publish(registry)
+        merged = CollectorRegistry(auto_describe=False)
+        merged.register(MergedCollector(publisher.store.merged()))
+        body = generate_latest(merged)
     response = Response(body=body)
     response.headers["Content-Type"] = CONTENT_TYPE_LATEST
     response.cache_control = "no-store"
     return response
 
 
+def count_response(event: NewResponse) -> None:
+    request = event.request
+    registry = request.registry
+    route = getattr(request, "matched_route", None)
+    registry[REQUESTS_KEY].labels(
+        route.name if route is not None else "-",
+        f"{event.response.status_code // 100}xx",
+    ).inc()
+    publisher = registry.get(STORE_KEY)
+    if publisher is not None:
+        publisher.ensure_started()
+
+
 def includeme(config: Configurator) -> None:
     config.registry[REGISTRY_KEY] = CollectorRegistry(auto_describe=True)
     config.add_directive("add_metrics_collector", add_metrics_collector)
+    directory = (config.get_settings().get("emporium.metrics.dir") or "").strip()
+    if directory:
+        config.registry[STORE_KEY] = Publisher(
+            MetricsStore(directory), config.registry[REGISTRY_KEY]
+        )
+    config.registry[REQUESTS_KEY] = counter(
+        config.registry,
+        "emporium_requests",
+        "Requests answered, by route and status class",
+        ("route", "status"),
+    )
+    config.add_subscriber(count_response, NewResponse)
     config.add_route("metrics", "/metrics")
     config.add_view(metrics, route_name="metrics", request_method="GET")

@@ -12,6 +12,7 @@ ENVIRONMENT_OVERRIDES = {
     "EMPORIUM_SESSION_SECRET": "emporium.session.secret",
     "EMPORIUM_TOKENS_SECRET": "emporium.tokens.secret",
     "EMPORIUM_THROTTLE_STORAGE": "emporium.throttle.storage",
+    "EMPORIUM_METRICS_DIR": "emporium.metrics.dir",
 }
 
 DEFAULTS = {

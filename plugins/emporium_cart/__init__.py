@@ -8,6 +8,7 @@ from pyramid.path import DottedNameResolver
 
 from emporium.events import UserLoggedIn
 from emporium.interfaces import IPaymentGateway
+from emporium.metrics import counter
 from emporium.settings import whole_number
 
 DEFAULT_GATEWAY = "emporium_cart.payments.TestPaymentGateway"
@@ -33,6 +34,16 @@ def includeme(config: Configurator) -> None:
     config.registry["emporium.payment_gateway"] = gateway
 
     config.add_migrations("emporium_cart:migrations")
+    # /metrics: orders placed and their totals, counted as they commit.
+    config.registry[views.ORDER_COUNTERS] = (
+        counter(config.registry, "emporium_orders", "Orders placed", ("currency",)),
+        counter(
+            config.registry,
+            "emporium_order_revenue_minor",
+            "Order totals placed, in minor units (cents)",
+            ("currency",),
+        ),
+    )
     # `emporium sweep`: carts of sessions that are gone, old idempotency keys.
     session_config = config.registry["emporium.session_config"]
     config.add_sweeper(sweeping.OrphanedCarts(session_config), "carts")

@@ -299,10 +299,14 @@ def new_order_number() -> str:
 
 
 class CheckoutService:
-    def __init__(self, dbsession: Session, gateway, transaction_manager) -> None:
+    def __init__(
+        self, dbsession: Session, gateway, transaction_manager, counters=None
+    ) -> None:
         self.dbsession = dbsession
         self.gateway = gateway
         self.tm = transaction_manager
+        # (orders, revenue in minor units): counted once the order commits.
+        self.counters = counters
 
     def replay(self, owner: Owner, key: str, print_: str) -> Order | None:
         record = self.dbsession.scalar(
@@ -442,6 +446,15 @@ class CheckoutService:
             lambda committed: committed or self.gateway.refund(result)
         )
         transaction.addAfterAbortHook(lambda: self.gateway.refund(result))
+        if self.counters is not None:
+            orders, revenue = self.counters
+
+            def count(committed: bool) -> None:
+                if committed:
+                    orders.labels(currency).inc()
+                    revenue.labels(currency).inc(total_minor)
+
+            transaction.addAfterCommitHook(count)
         order.payment_reference = result.reference
         order.card_last4 = result.card_last4
         self.dbsession.flush()

@@ -13,6 +13,8 @@ from emporium_cart import schemas
 from emporium_cart.payments import PaymentDeclined
 from emporium_cart.services import CartService, CheckoutService, Owner
 
+ORDER_COUNTERS = "emporium_cart.order_counters"
+
 
 def owner(request, create: bool = False) -> Owner:
     session = request.session
@@ -25,7 +27,10 @@ def owner(request, create: bool = False) -> Owner:
 
 def checkout_service(request) -> CheckoutService:
     return CheckoutService(
-        request.dbsession, request.registry["emporium.payment_gateway"], request.tm
+        request.dbsession,
+        request.registry["emporium.payment_gateway"],
+        request.tm,
+        request.registry.get(ORDER_COUNTERS),
     )
 
 
