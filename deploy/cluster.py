@@ -280,6 +280,7 @@ def main() -> None:
                  "--paste", str(ini)],
                 port,
                 env=dict(env, EMPORIUM_BIND=f"127.0.0.1:{port}",
+                         EMPORIUM_METRICS_DIR=str(HERE / "metrics" / str(port)),
                          EMPORIUM_WORKERS=str(args.workers)),
                 cwd=ROOT,
             )  # fmt: skip
