@@ -20,3 +20,13 @@ class UserLoggedIn:
 class UserLoggedOut:
     request: Any
     user: Any
+
+
+@dataclass
+class SessionExpired:
+    """A session came back past its idle or absolute timeout: its row is
+    deleted in this request's transaction and the browser's cookie dropped.
+    Whatever belonged to it (an anonymous cart) should go with it."""
+
+    request: Any
+    session_id: str

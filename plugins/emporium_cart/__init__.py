@@ -6,7 +6,7 @@ from datetime import timedelta
 from pyramid.config import Configurator
 from pyramid.path import DottedNameResolver
 
-from emporium.events import UserLoggedIn
+from emporium.events import SessionExpired, UserLoggedIn
 from emporium.interfaces import IPaymentGateway
 from emporium.metrics import counter
 from emporium.settings import whole_number
@@ -20,6 +20,12 @@ def _attach_cart(event: UserLoggedIn) -> None:
     CartService(event.request.dbsession).attach_to_user(
         event.previous_session_id, event.user.id
     )
+
+
+def _drop_expired_cart(event: SessionExpired) -> None:
+    from emporium_cart.services import CartService
+
+    CartService(event.request.dbsession).drop_anonymous(event.session_id)
 
 
 def includeme(config: Configurator) -> None:
@@ -56,6 +62,8 @@ def includeme(config: Configurator) -> None:
     )
     # The cart follows the shopper when they log in.
     config.add_subscriber(_attach_cart, UserLoggedIn)
+    # ...and ends with the session: an expired one's cookie never finds it.
+    config.add_subscriber(_drop_expired_cart, SessionExpired)
     config.add_openapi_fragment("emporium_cart:openapi.yaml")
     config.add_template_folder("emporium_cart:templates")
     config.add_static_view("static/cart", "emporium_cart:static", cache_max_age=3600)

@@ -206,6 +206,14 @@ class CartService:
     def remove(self, owner: Owner, product_id: int) -> Cart:
         return self.set_quantity(owner, product_id, 0)
 
+    def drop_anonymous(self, session_id: str) -> None:
+        """Delete the anonymous cart of ``session_id`` (its lines go with it)."""
+        self.dbsession.execute(
+            delete(Cart)
+            .where(Cart.session_id == session_id, Cart.user_id.is_(None))
+            .execution_options(synchronize_session=False)
+        )
+
     def view(self, cart: Cart | None) -> CartView:
         lines: list[dict] = []
         subtotal_minor = 0

@@ -19,6 +19,7 @@ from zope.interface import implementer
 from emporium.cache.interfaces import IObjectCache
 from emporium.cache.invalidation import invalidate_after_commit
 from emporium.database import utcnow
+from emporium.events import SessionExpired
 from emporium.sessions.models import SessionRecord
 from emporium.sessions.signing import SessionIdSigner
 
@@ -249,6 +250,7 @@ class SessionFactory:
     def __call__(self, request) -> ServerSideSession:
         session_id, current = self.cookie_session_id(request)
         stored = None
+        expired = False
         if session_id is not None:
             stored = self._stored(request, session_id)
             if stored is not None and self._expired(stored):
@@ -256,16 +258,20 @@ class SessionFactory:
                     delete(SessionRecord).where(SessionRecord.id == session_id)
                 )
                 invalidate_after_commit(request.dbsession, [cache_key(session_id)])
+                request.registry.notify(SessionExpired(request, session_id))
                 stored = None
                 session_id = None
+                expired = True
         return ServerSideSession(
             request,
             self.signer,
             self.config,
             session_id,
             stored,
-            # A proxy-assigned id or one signed by an old key gets a new cookie.
-            reissue_cookie=session_id is not None and not current,
+            # An expired id's cookie is dropped (or replaced, should the
+            # request need a session); a proxy-assigned id or one signed by
+            # an old key gets a new cookie.
+            reissue_cookie=expired or (session_id is not None and not current),
         )
 
     def _expired(self, stored: dict) -> bool:
