@@ -10,15 +10,22 @@ sweep stopped half way has removed only whole batches.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 
 from pyramid.config import Configurator
+from sqlalchemy.exc import DBAPIError, OperationalError
 from zope.interface import Attribute, Interface
 
-from emporium.database import utcnow
+from emporium.database import begin_write, utcnow
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 2_000
+MAX_BATCH = 10_000  # rows named in one statement stay well within limits
+ATTEMPTS = 5
 
 
 class ISweeper(Interface):
@@ -29,8 +36,10 @@ class ISweeper(Interface):
     def count(dbsession, now: datetime) -> int:
         """How many rows a sweep at ``now`` would remove."""
 
-    def sweep(dbsession, now: datetime, limit: int) -> int:
-        """Remove at most ``limit`` of those rows; return how many it removed."""
+    def sweep(dbsession, now: datetime, limit: int, cursor):
+        """Remove at most ``limit`` of those rows, looking from ``cursor``
+        (``None`` at first, then what the previous batch returned); return
+        ``(removed, cursor)``, the cursor ``None`` once nothing is left."""
 
 
 def add_sweeper(config: Configurator, sweeper, name: str) -> None:
@@ -60,23 +69,47 @@ def run_sweepers(
     if batch < 1:
         raise ValueError("batch must be at least 1")
     now = now or utcnow()
-    sessions = registry["dbsession_factory"]
     removed: dict[str, int] = {}
     for name, sweeper in get_sweepers(registry):
-        total = 0
+        if dry_run:
+            with registry["dbsession_factory"]() as dbsession:
+                removed[name] = sweeper.count(dbsession, now)
+            continue
+        total, cursor = 0, None
         while True:
-            with sessions() as dbsession, dbsession.begin():
-                if dry_run:
-                    total = sweeper.count(dbsession, now)
-                    break
-                done = sweeper.sweep(dbsession, now, batch)
+            done, cursor = _batch(registry, sweeper, now, batch, cursor)
             total += done
             if progress is not None:
                 progress(name, total)
-            if done < batch:
+            if cursor is None:
                 break
         removed[name] = total
     return removed
+
+
+def _batch(registry, sweeper, now: datetime, limit: int, cursor):
+    """One batch in its own write transaction; one that meets a concurrent
+    writer (a lock, a deadlock, a serialization failure) is run again."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with registry["dbsession_factory"]() as dbsession, dbsession.begin():
+                # On SQLite the write lock is taken first: requests that
+                # write meanwhile wait for this short batch, and it for them.
+                begin_write(dbsession)
+                return sweeper.sweep(dbsession, now, limit, cursor)
+        except DBAPIError as exc:
+            if attempt == ATTEMPTS or not _transient(exc):
+                raise
+            log.warning("sweep: batch met a concurrent writer (%s); again", exc.orig)
+            time.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _transient(exc: DBAPIError) -> bool:
+    if isinstance(exc, OperationalError) and "locked" in str(exc.orig):
+        return True
+    # PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+    return getattr(exc.orig, "sqlstate", None) in ("40001", "40P01", "55P03")
 
 
 def includeme(config: Configurator) -> None:

@@ -2,9 +2,11 @@
 records past their keeping time.
 
 An anonymous cart is stored with its session (the cart views save the
-session in the same transaction), so once that session's row is gone or past
-its timeouts the cookie that pointed at the cart is refused, and the cart
-can never be seen again. A logged-in customer's cart is never swept.
+session in the same transaction), and when a session comes back expired the
+app deletes its row and its cart together (``SessionExpired``); logging in
+moves the cart to the customer. So an anonymous cart whose session row is
+gone, or past its timeouts (give or take the sweep's margin), is one no
+cookie can reach. A logged-in customer's cart is never swept.
 """
 
 from __future__ import annotations
@@ -44,12 +46,17 @@ class OrphanedCarts:
             select(func.count()).select_from(Cart).where(self._orphaned(now))
         )
 
-    def sweep(self, dbsession, now: datetime, limit: int) -> int:
+    def sweep(self, dbsession, now: datetime, limit: int, cursor):
+        # In id order from where the last batch stopped, so that live carts
+        # are looked at once per run, not once per batch.
         ids = dbsession.scalars(
-            select(Cart.id).where(self._orphaned(now)).order_by(Cart.id).limit(limit)
+            select(Cart.id)
+            .where(self._orphaned(now), Cart.id > (cursor or 0))
+            .order_by(Cart.id)
+            .limit(limit)
         ).all()
         if not ids:
-            return 0
+            return 0, None
         # Checked again as rows are deleted: a cart adopted meanwhile (its
         # shopper logged in) stays. Its lines go with it (ON DELETE CASCADE).
         result = dbsession.execute(
@@ -57,7 +64,7 @@ class OrphanedCarts:
             .where(Cart.id.in_(ids), self._orphaned(now))
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount
+        return result.rowcount, (ids[-1] if len(ids) == limit else None)
 
 
 @implementer(ISweeper)
@@ -77,15 +84,15 @@ class ExpiredIdempotencyKeys:
             .where(self._expired(now))
         )
 
-    def sweep(self, dbsession, now: datetime, limit: int) -> int:
+    def sweep(self, dbsession, now: datetime, limit: int, cursor):
         ids = dbsession.scalars(
             select(IdempotencyRecord.id).where(self._expired(now)).limit(limit)
         ).all()
         if not ids:
-            return 0
+            return 0, None
         result = dbsession.execute(
             delete(IdempotencyRecord)
             .where(IdempotencyRecord.id.in_(ids))
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount
+        return result.rowcount, ("more" if len(ids) == limit else None)

@@ -4,6 +4,7 @@ SQLite and PostgreSQL, each with a database of its own (a sweep is global)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -198,17 +199,73 @@ def test_old_idempotency_records_go_their_orders_stay(registry, engine, shopper)
 
 
 def test_a_dry_run_counts_and_removes_nothing(registry, engine, shopper):
-    client = shopper()
-    _age_session(engine, _session_id(client), idle=20 * DAY, age=20 * DAY)
+    clients = [shopper() for _ in range(3)]
+    live = shopper()  # between them, by id: each batch goes past it once
+    clients.append(shopper())
+    for client in clients:
+        _age_session(engine, _session_id(client), idle=20 * DAY, age=20 * DAY)
     sessions, carts = _count(engine, SessionRecord), _count(engine, Cart)
 
     counted = run_sweepers(registry, dry_run=True)
 
-    assert counted["sessions"] == 1 and counted["carts"] == 1
+    assert counted["sessions"] == 4 and counted["carts"] == 4
     assert (_count(engine, SessionRecord), _count(engine, Cart)) == (sessions, carts)
     # One row a transaction still sweeps them all.
     removed = run_sweepers(registry, batch=1)
-    assert removed["sessions"] == 1 and removed["carts"] == 1
+    assert removed["sessions"] == 4 and removed["carts"] == 4
+    assert _cart_of(engine, _session_id(live)) is not None
+
+
+def test_an_expired_session_that_comes_back_finds_no_cart(engine, shopper):
+    client = shopper(2)
+    old_cookie = client.cookies["emporium_session"]
+    cart_id = _cart_of(engine, _session_id(client)).id
+    _age_session(engine, _session_id(client), idle=15 * DAY, age=15 * DAY)
+
+    response = client.get("/api/v1/cart")
+
+    assert response.json["count"] == 0
+    # The cookie is replaced (this view needs a session for its token), the
+    # cart deleted with the session's row.
+    assert client.cookies["emporium_session"] != old_cookie
+    with Session(engine) as session:
+        assert session.get(Cart, cart_id) is None
+    # The old cookie, sent again, does not bring the cart back.
+    client.set_cookie("emporium_session", old_cookie)
+    assert client.get("/api/v1/cart").json["count"] == 0
+
+
+def test_a_sweep_waits_for_shoppers_writing_meanwhile(registry, engine, shopper):
+    busy = shopper()
+    gone = [shopper() for _ in range(4)]
+    for client in gone:
+        _age_session(engine, _session_id(client), idle=20 * DAY, age=20 * DAY)
+    stop = threading.Event()
+    writes = []
+
+    def shop() -> None:
+        # Another process's requests: short write transactions, one after
+        # another, on rows the sweep leaves alone.
+        while not stop.is_set():
+            with Session(engine) as session, session.begin():
+                session.execute(
+                    update(SessionRecord)
+                    .where(SessionRecord.id == _session_id(busy))
+                    .values(updated_at=utcnow())
+                )
+            writes.append(1)
+
+    writer = threading.Thread(target=shop)
+    writer.start()
+    try:
+        removed = run_sweepers(registry, batch=1)
+    finally:
+        stop.set()
+        writer.join()
+
+    assert removed["sessions"] == 4 and removed["carts"] == 4
+    assert writes  # the shopper's writes went on too
+    assert _cart_of(engine, _session_id(busy)) is not None
 
 
 # -- the command ---------------------------------------------------------------
@@ -259,9 +316,10 @@ def test_the_command_sweeps_and_audits(tmp_path):
 
 def test_bad_input_is_named(tmp_path):
     ini = make_ini(tmp_path)
-    result = CliRunner().invoke(main, ["sweep", str(ini), "--batch", "0"])
-    assert result.exit_code == 2
-    assert "--batch" in result.output
+    for batch in ("0", "10001", "many"):
+        result = CliRunner().invoke(main, ["sweep", str(ini), "--batch", batch])
+        assert result.exit_code == 2
+        assert "--batch" in result.output
     bad = make_ini(tmp_path, "emporium.idempotency.keep_days = a month")
     result = CliRunner().invoke(main, ["sweep", str(bad)])
     assert result.exit_code != 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 from emporium.cli.bootstrap import cli_actor, load
+from emporium.housekeeping import DEFAULT_BATCH, MAX_BATCH
 
 
 @click.command("sweep")
@@ -18,8 +19,8 @@ from emporium.cli.bootstrap import cli_actor, load
 )
 @click.option(
     "--batch",
-    type=click.IntRange(min=1, max=100_000),
-    default=2_000,
+    type=click.IntRange(min=1, max=MAX_BATCH),
+    default=DEFAULT_BATCH,
     show_default=True,
     help="Rows removed per transaction.",
 )

@@ -47,16 +47,18 @@ class ExpiredSessions:
             select(func.count()).select_from(SessionRecord).where(self._expired(now))
         )
 
-    def sweep(self, dbsession, now: datetime, limit: int) -> int:
+    def sweep(self, dbsession, now: datetime, limit: int, cursor):
+        # Found through the indexes on both times; removed rows drop out of
+        # the next batch's search, so no cursor is needed.
         ids = dbsession.scalars(
             select(SessionRecord.id).where(self._expired(now)).limit(limit)
         ).all()
         if not ids:
-            return 0
+            return 0, None
         # The condition again: a row refreshed since it was read stays.
         result = dbsession.execute(
             delete(SessionRecord)
             .where(SessionRecord.id.in_(ids), self._expired(now))
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount
+        return result.rowcount, ("more" if len(ids) == limit else None)
