@@ -3,7 +3,9 @@
 Features add collectors with ``config.add_metrics_collector(collector)``
 (a ``prometheus_client`` collector: an object with ``collect()``), or count
 with ``counter(registry, name, ...)``. The core counts requests
-(``emporium_requests_total`` by route and status class).
+(``emporium_requests_total`` by route and status class). Only scrapers on
+``emporium.metrics.allow`` asking directly (not through the proxy tier) are
+answered; anyone else gets a 404.
 
 An app server is several worker processes, and a scrape reaches one of
 them. With ``emporium.metrics.dir`` set (one folder per app server), every
@@ -18,9 +20,11 @@ from __future__ import annotations
 import atexit
 import errno
 import fcntl
+import ipaddress
 import json
 import logging
 import os
+import secrets
 import tempfile
 import threading
 import time
@@ -36,13 +40,18 @@ from prometheus_client import (
 from prometheus_client.metrics_core import Metric
 from pyramid.config import Configurator
 from pyramid.events import NewResponse
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
+
+from emporium.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 
 REGISTRY_KEY = "emporium.metrics"
 STORE_KEY = "emporium.metrics.store"
 REQUESTS_KEY = "emporium.metrics.requests"
+ALLOW_KEY = "emporium.metrics.allow"
+DEFAULT_ALLOW = "127.0.0.0/8 ::1"
 PUBLISH_EVERY = 5.0
 ARCHIVE = "retired.json"
 
@@ -131,7 +140,14 @@ def _alive(pid: int) -> bool:
 
 
 class MetricsStore:
-    """One app server's folder of per-process counter files."""
+    """One app server's folder of per-process counter files.
+
+    A process writes ``<pid>-<token>.json`` (the token is drawn when it
+    starts, so a later process given the same pid never writes over it).
+    The files of processes that have exited are folded into ``retired.json``,
+    which names the files it has taken in: a fold cut short is finished by
+    the next one without counting a file twice.
+    """
 
     def __init__(self, directory: str | os.PathLike) -> None:
         self.directory = Path(directory)
@@ -149,32 +165,55 @@ class MetricsStore:
         except (OSError, ValueError):
             return {}  # gone, or being replaced: the next scrape reads it
 
-    def publish(self, registry: CollectorRegistry, pid: int | None = None) -> None:
-        """Write this process's counters."""
-        self._write(self.directory / f"{pid or os.getpid()}.json", snapshot(registry))
+    def publish(self, registry: CollectorRegistry, key: str) -> None:
+        """Write the counters of the process ``key`` (``<pid>-<token>``)."""
+        self._write(self.directory / f"{key}.json", snapshot(registry))
 
-    def merged(self) -> dict:
-        """The sum over every process's file; the files of processes that
-        have exited are folded into the retired total first."""
+    def _retired(self) -> dict | None:
+        path = self.directory / ARCHIVE
+        if not path.exists():
+            return {"families": {}, "folded": []}
+        try:
+            data = json.loads(path.read_text())
+            return {"families": data["families"], "folded": list(data["folded"])}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.error("metrics: %s cannot be read (%s); not folding into it", path, exc)
+            return None
+
+    def merged(self, key: str, own: dict) -> dict:
+        """The sum of ``own`` (the counters of process ``key``, fresh) and
+        every other process's file, retired ones included."""
+        own_pid = key.split("-", 1)[0]
         with open(self.directory / ".lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            retired_path = self.directory / ARCHIVE
-            retired = self._read(retired_path)
+            retired = self._retired()
             live, gone = [], []
-            for path in self.directory.glob("*.json"):
-                if path.name == ARCHIVE:
+            for path in self.directory.glob("*-*.json"):
+                pid = path.stem.split("-", 1)[0]
+                if path.stem == key or not pid.isdigit():
                     continue
-                try:
-                    pid = int(path.stem)
-                except ValueError:
-                    continue
-                (live if _alive(pid) else gone).append(path)
-            if gone:
-                retired = merge([retired, *(self._read(p) for p in gone)])
-                self._write(retired_path, retired)
-                for path in gone:
-                    path.unlink(missing_ok=True)
-            return merge([retired, *(self._read(p) for p in live)])
+                # A file of our own pid but not ours is a predecessor's.
+                alive = pid != own_pid and _alive(int(pid))
+                (live if alive else gone).append(path)
+            if retired is None:
+                return merge([own, *(self._read(p) for p in live + gone)])
+            fresh = [p for p in gone if p.name not in retired["folded"]]
+            if fresh:
+                retired = {
+                    "families": merge(
+                        [retired["families"], *(self._read(p) for p in fresh)]
+                    ),
+                    "folded": [
+                        name
+                        for name in retired["folded"]
+                        if (self.directory / name).exists()
+                    ]
+                    + [p.name for p in fresh],
+                }
+                self._write(self.directory / ARCHIVE, retired)
+            for path in gone:
+                path.unlink(missing_ok=True)
+            return merge([own, retired["families"], *(self._read(p) for p in live)])
 
 
 class Publisher:
@@ -186,31 +225,39 @@ class Publisher:
         self.store = store
         self.registry = registry
         self.interval = PUBLISH_EVERY
+        self.key: str | None = None
         self._pid: int | None = None
         self._lock = threading.Lock()
         self._warned = False
 
-    def ensure_started(self) -> None:
+    def ensure_started(self) -> str:
+        """This process's key, its thread started on first use."""
         if self._pid == os.getpid():
-            return
+            return self.key
         with self._lock:
-            if self._pid == os.getpid():
-                return
-            self._pid = os.getpid()
-            thread = threading.Thread(
-                target=self._run, name="emporium-metrics", daemon=True
-            )
-            thread.start()
-            atexit.register(self.publish)
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                self.key = f"{self._pid}-{secrets.token_hex(4)}"
+                try:
+                    threading.Thread(
+                        target=self._run, name="emporium-metrics", daemon=True
+                    ).start()
+                    atexit.register(self.publish)
+                except RuntimeError as exc:  # no thread to be had: at exit only
+                    self._warn(exc)
+        return self.key
 
     def publish(self) -> None:
         try:
-            self.store.publish(self.registry)
+            self.store.publish(self.registry, self.key)
         except OSError as exc:
             # A full or read-only disk costs the metrics, never a request.
-            if not self._warned:
-                self._warned = True
-                log.warning("metrics: cannot write %s: %s", self.store.directory, exc)
+            self._warn(exc)
+
+    def _warn(self, exc: Exception) -> None:
+        if not self._warned:
+            self._warned = True
+            log.warning("metrics: cannot publish to %s: %s", self.store.directory, exc)
 
     def _run(self) -> None:
         while True:
@@ -221,15 +268,32 @@ class Publisher:
 # -- the view and the request counter ------------------------------------------
 
 
+def _may_scrape(request) -> bool:
+    """A scraper on an allowed network, asking directly: the counters
+    (orders, revenue) are not for shoppers, nor for anything the proxy tier
+    forwards."""
+    if "X-Forwarded-For" in request.headers:
+        return False
+    try:
+        address = ipaddress.ip_address(request.client_addr or "")
+    except ValueError:
+        return False
+    return any(address in network for network in request.registry[ALLOW_KEY])
+
+
 def metrics(request) -> Response:
+    if not _may_scrape(request):
+        raise HTTPNotFound()
     registry = request.registry[REGISTRY_KEY]
     publisher: Publisher | None = request.registry.get(STORE_KEY)
     if publisher is None:
         body = generate_latest(registry)
     else:
-        publisher.store.publish(registry)
+        key = publisher.ensure_started()
         merged = CollectorRegistry(auto_describe=False)
-        merged.register(MergedCollector(publisher.store.merged()))
+        merged.register(
+            MergedCollector(publisher.store.merged(key, snapshot(registry)))
+        )
         body = generate_latest(merged)
     response = Response(body=body)
     response.headers["Content-Type"] = CONTENT_TYPE_LATEST
@@ -253,6 +317,13 @@ def count_response(event: NewResponse) -> None:
 def includeme(config: Configurator) -> None:
     config.registry[REGISTRY_KEY] = CollectorRegistry(auto_describe=True)
     config.add_directive("add_metrics_collector", add_metrics_collector)
+    allow = config.get_settings().get("emporium.metrics.allow", DEFAULT_ALLOW)
+    try:
+        config.registry[ALLOW_KEY] = [
+            ipaddress.ip_network(item, strict=False) for item in allow.split()
+        ]
+    except ValueError as exc:
+        raise ConfigurationError(f"emporium.metrics.allow: {exc}") from None
     directory = (config.get_settings().get("emporium.metrics.dir") or "").strip()
     if directory:
         config.registry[STORE_KEY] = Publisher(

@@ -6,7 +6,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 
 def samples(testapp) -> dict:
-    response = testapp.get("/metrics")
+    response = testapp.get("/metrics", extra_environ={"REMOTE_ADDR": "127.0.0.1"})
     assert response.content_type.startswith("text/plain")
     found = {}
     for family in text_string_to_metric_families(response.text):

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from emporium.config import configure
+from emporium.errors import ConfigurationError
 from tests.functional.test_api_checkout import DECLINED_CARD, Shopper, checkout_body
 
 
@@ -13,8 +17,11 @@ def value(text: str, sample: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
+SCRAPER = {"REMOTE_ADDR": "127.0.0.1"}
+
+
 def scrape(testapp) -> str:
-    response = testapp.get("/metrics")
+    response = testapp.get("/metrics", extra_environ=SCRAPER)
     assert response.content_type.startswith("text/plain")
     return response.text
 
@@ -45,3 +52,23 @@ def test_orders_and_their_totals_are_counted_once_committed(new_client, make_pro
     assert value(after, orders) - value(before, orders) == 1
     total_minor = round(float(order["total"]) * 100)
     assert value(after, revenue) - value(before, revenue) == total_minor
+
+
+def test_only_a_scraper_on_an_allowed_network_asking_directly_is_answered(testapp):
+    testapp.get("/metrics", extra_environ={"REMOTE_ADDR": "::1"}, status=200)
+    for environ, headers in (
+        ({"REMOTE_ADDR": "203.0.113.9"}, {}),
+        ({}, {}),
+        # Through the proxy tier: a shopper, whatever the last hop.
+        (SCRAPER, {"X-Forwarded-For": "203.0.113.9"}),
+    ):
+        response = testapp.get(
+            "/metrics", extra_environ=environ, headers=headers, status=404
+        )
+        assert "emporium_orders" not in response.text
+
+
+def test_a_bad_allow_list_is_named(app_settings):
+    settings = dict(app_settings, **{"emporium.metrics.allow": "10.0.0.0/8 lan"})
+    with pytest.raises(ConfigurationError, match="emporium.metrics.allow"):
+        configure(settings)

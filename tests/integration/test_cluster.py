@@ -110,6 +110,9 @@ def test_browse_and_buy_through_the_edge(cluster):
     ids = {headers["x-request-id"], again["x-request-id"]}
     assert len(ids) == 2 and "made-up-id" not in ids
     assert all(re.fullmatch(r"[0-9A-F]+(-[0-9A-F]+){4}", i) for i in ids), ids
+    # The app's counters are not for the outside.
+    status, _, body = fetch(f"{EDGE}/metrics")
+    assert status == 404 and b"emporium_orders" not in body
     status, _, body = fetch(f"{EDGE}/search?q=castle")
     assert status == 200
 

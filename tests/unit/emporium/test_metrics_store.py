@@ -52,23 +52,52 @@ def test_merge_sums_sample_by_sample():
 
 def test_the_folder_sums_live_and_retired_workers(tmp_path):
     store = MetricsStore(tmp_path)
-    dead = a_dead_pid()
-    store.publish(a_registry(5), pid=os.getpid())
-    store.publish(a_registry(2, orders=1), pid=dead)
+    me = f"{os.getpid()}-aaaa"
+    other = f"{os.getppid()}-bbbb"
+    dead = f"{a_dead_pid()}-cccc"
+    store.publish(a_registry(2, orders=1), dead)
+    store.publish(a_registry(3), other)
     (tmp_path / "not-a-pid.json").write_text("{}")
-    (tmp_path / f"{os.getppid()}.json").write_text("half a file")
 
-    merged = totals(store.merged())
+    merged = totals(store.merged(me, snapshot(a_registry(5))))
 
-    assert merged[HOME] == 7
+    assert merged[HOME] == 10
     assert merged[("emporium_orders_total", ())] == 1
     # The exited worker's counts moved to the retired total, once.
     assert not (tmp_path / f"{dead}.json").exists()
     retired = json.loads((tmp_path / ARCHIVE).read_text())
-    assert totals(retired)[("emporium_orders_total", ())] == 1
-    assert totals(store.merged()) == merged
-    # The worker that goes on counting replaces its own file.
-    store.publish(a_registry(6), pid=os.getpid())
-    assert (
-        totals(store.merged())[("emporium_requests_total", (("route", "home"),))] == 8
-    )
+    assert totals(retired["families"])[("emporium_orders_total", ())] == 1
+    assert totals(store.merged(me, snapshot(a_registry(5)))) == merged
+
+
+def test_a_new_process_with_an_old_pid_does_not_write_over_its_counts(tmp_path):
+    store = MetricsStore(tmp_path)
+    pid = os.getpid()
+    store.publish(a_registry(1000), f"{pid}-old0")  # before a restart
+    merged = totals(store.merged(f"{pid}-new1", snapshot(a_registry(3))))
+    assert merged[HOME] == 1003
+    assert not (tmp_path / f"{pid}-old0.json").exists()
+    assert totals(store.merged(f"{pid}-new1", snapshot(a_registry(4))))[HOME] == 1004
+
+
+def test_a_fold_cut_short_is_finished_without_counting_twice(tmp_path):
+    store = MetricsStore(tmp_path)
+    dead = f"{a_dead_pid()}-dddd"
+    store.publish(a_registry(7), dead)
+    me = f"{os.getpid()}-eeee"
+    assert totals(store.merged(me, {}))[HOME] == 7
+    # As if the scrape had died after writing the archive, before unlinking.
+    store.publish(a_registry(7), dead)
+    assert totals(store.merged(me, {}))[HOME] == 7
+    assert not (tmp_path / f"{dead}.json").exists()
+
+
+def test_an_unreadable_archive_is_left_alone(tmp_path):
+    store = MetricsStore(tmp_path)
+    (tmp_path / ARCHIVE).write_text("half a file")
+    dead = f"{a_dead_pid()}-ffff"
+    store.publish(a_registry(2), dead)
+    merged = totals(store.merged(f"{os.getpid()}-gggg", snapshot(a_registry(1))))
+    assert merged[HOME] == 3
+    assert (tmp_path / ARCHIVE).read_text() == "half a file"
+    assert (tmp_path / f"{dead}.json").exists()
