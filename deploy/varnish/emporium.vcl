@@ -170,6 +170,7 @@ sub vcl_backend_response {
     if (bereq.url ~ "^/(static/|themes/|images/|favicon\.ico)") {
         if (beresp.status == 200) {
             unset beresp.http.Set-Cookie;
+            unset beresp.http.X-Request-Id;  # see below
             set beresp.ttl = 1d;
             set beresp.grace = 1d;
             return (deliver);
@@ -193,7 +194,7 @@ sub vcl_backend_response {
     # Rewritten once here, so that a hit delivers the stored header as is.
     set beresp.http.Cache-Control = regsub(beresp.http.Cache-Control,
         ",\s*s-maxage=\d+", "");
-    # The id of the request that fetched the page is not stored with it:
+    # The id of the request that fetched a stored page is not stored with it:
     # each answer carries its own request's id (vcl_deliver).
     unset beresp.http.X-Request-Id;
     return (deliver);

@@ -381,6 +381,11 @@ def test_a_hit_answers_with_its_own_request_id(port, dbsession):
     # An id that is not well formed is not passed on.
     odd = fetch(port, path, headers={"X-Request-Id": "a b"})
     assert "x-request-id" not in odd.headers
+    # Nor does a static file repeat the id of the request that fetched it.
+    fetch(port, "/static/cart/cart.js", headers={"X-Request-Id": "fetcher-id-1"})
+    asset = fetch(port, "/static/cart/cart.js")
+    assert asset.status == 200 and asset.cache == "HIT"
+    assert "x-request-id" not in asset.headers
 
 
 def test_a_hit_sends_downstream_caches_the_browser_max_age(port, dbsession):
