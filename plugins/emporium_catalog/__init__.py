@@ -36,6 +36,8 @@ def includeme(config: Configurator) -> None:
     )
     config.add_seeder(CatalogSeeder(config.registry), "catalog")
     config.include("emporium_catalog.search")
+    # /robots.txt and the sitemaps crawlers read.
+    config.include("emporium_catalog.sitemaps")
     config.add_store_section(
         name="store",
         title="Toys & Games",
