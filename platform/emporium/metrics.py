@@ -265,6 +265,16 @@ class Publisher:
             self.publish()
 
 
+def server_totals(registry) -> dict | None:
+    """The app server's counters (every worker's, summed) as merged
+    families, or ``None`` when only this process's are known."""
+    publisher: Publisher | None = registry.get(STORE_KEY)
+    if publisher is None:
+        return None
+    key = publisher.ensure_started()
+    return publisher.store.merged(key, snapshot(registry[REGISTRY_KEY]))
+
+
 # -- the view and the request counter ------------------------------------------
 
 
@@ -289,11 +299,8 @@ def metrics(request) -> Response:
     if publisher is None:
         body = generate_latest(registry)
     else:
-        key = publisher.ensure_started()
         merged = CollectorRegistry(auto_describe=False)
-        merged.register(
-            MergedCollector(publisher.store.merged(key, snapshot(registry)))
-        )
+        merged.register(MergedCollector(server_totals(request.registry)))
         body = generate_latest(merged)
     response = Response(body=body)
     response.headers["Content-Type"] = CONTENT_TYPE_LATEST

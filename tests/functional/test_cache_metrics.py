@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import webtest
 from prometheus_client.parser import text_string_to_metric_families
 
 
@@ -46,3 +47,42 @@ def test_health_reports_the_cache(testapp):
     assert cache["tiers"] == ["memory", "local"]
     assert cache["counters"]["memory"]["hits"] >= 0
     assert "core" in cache["partitions"]
+
+
+def test_the_admin_sees_the_same_counts_summed_over_workers(app_settings, tmp_path):
+    from emporium.cache.interfaces import IObjectCache
+    from emporium.cache.metrics import server_stats
+    from emporium.config import configure
+
+    settings = dict(
+        app_settings,
+        **{
+            "emporium.metrics.dir": str(tmp_path / "metrics"),
+            "cache.local.arguments.path": str(tmp_path / "cache"),
+        },
+    )
+    config = configure(settings)
+    config.commit()
+    app = webtest.TestApp(
+        config.make_wsgi_app(), extra_environ={"HTTP_HOST": "localhost:6543"}
+    )
+    for path in ("/books/", "/books/", "/products/1", "/products/1"):
+        app.get(path)
+    own = config.registry.getUtility(IObjectCache).stats()
+    assert own["reads"] > 0
+
+    summed, scope = server_stats(config.registry)
+
+    # One worker here: the sum over the folder is its own counts.
+    assert scope == "all workers of this app server"
+    for key in ("tiers", "partitions", "reads", "hit_ratio", "tier_order"):
+        assert summed[key] == own[key], key
+    config.registry["db.engine"].dispose()
+
+
+def test_without_a_folder_the_admin_sees_this_process(app_config):
+    from emporium.cache.metrics import server_stats
+
+    stats, scope = server_stats(app_config.registry)
+    assert scope == "this process"
+    assert "tiers" in stats and "hit_ratio" in stats

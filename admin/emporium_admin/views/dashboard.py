@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from emporium.audit import AuditEntry
-from emporium.cache.interfaces import IObjectCache
+from emporium.cache.metrics import server_stats
 from emporium.money import from_minor
 from emporium_admin import charts
 from emporium_admin.catalog import count_products
@@ -31,7 +31,7 @@ def dashboard(request):
     now = datetime.now(UTC)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     orders_today, revenue_minor = _orders_since(request, midnight)
-    stats = request.registry.getUtility(IObjectCache).stats()
+    stats, _ = server_stats(request.registry)
     recent = list(
         request.dbsession.scalars(
             select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)
@@ -64,7 +64,7 @@ def orders_per_minute(request, minutes: int = 60) -> list[tuple[int, int]]:
 
 
 def traffic(request):
-    stats = request.registry.getUtility(IObjectCache).stats()
+    stats, scope = server_stats(request.registry)
     tiers, partitions = charts.cache_ratios(stats)
     counter = request.registry[REGISTRY_KEY]
     requests = counter.per_minute()
@@ -72,6 +72,7 @@ def traffic(request):
     return page(
         request,
         stats=stats,
+        stats_scope=scope,
         tiers=tiers,
         partitions=partitions,
         tier_chart=charts.ratio_chart(tiers, "Hit ratio per tier"),

@@ -38,6 +38,46 @@ class CacheCollector:
             yield family
 
 
+def stats_from_families(families: dict, tier_order: list[str]) -> dict:
+    """The shape of ``IObjectCache.stats()`` from counter families (the
+    app server's totals of ``emporium.metrics.server_totals``)."""
+    tiers: dict[str, dict[str, int]] = {}
+    partitions: dict[str, dict[str, dict[str, int]]] = {}
+    for family, field in (
+        ("emporium_cache_hits", "hits"),
+        ("emporium_cache_misses", "misses"),
+    ):
+        for _, labels, value in families.get(family, {}).get("samples", []):
+            tier, partition = labels.get("tier"), labels.get("partition")
+            count = int(value)
+            tiers.setdefault(tier, {"hits": 0, "misses": 0})[field] += count
+            per = partitions.setdefault(partition, {})
+            per.setdefault(tier, {"hits": 0, "misses": 0})[field] += count
+    first = tier_order[0] if tier_order else None
+    hits = sum(t["hits"] for t in tiers.values())
+    reads = sum(tiers.get(first, {}).values()) if first else 0
+    return {
+        "tiers": tiers,
+        "partitions": partitions,
+        "reads": reads,
+        "hit_ratio": round(hits / reads, 4) if reads else None,
+        "tier_order": list(tier_order),
+    }
+
+
+def server_stats(registry) -> tuple[dict, str]:
+    """The cache's counters for the whole app server when its workers share
+    them (``emporium.metrics.dir``), else this process's; and which."""
+    from emporium.metrics import server_totals
+
+    cache = registry.getUtility(IObjectCache)
+    families = server_totals(registry)
+    if families is None:
+        return cache.stats(), "this process"
+    order = [tier.name for tier in cache.tiers]
+    return stats_from_families(families, order), "all workers of this app server"
+
+
 def check_cache(request) -> dict:
     """``/health``: counters, and whether the shared tier answers. A cache
     that does not answer slows the site but does not take it down, so the
