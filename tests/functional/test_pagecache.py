@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import webtest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -98,6 +99,45 @@ def test_the_etag_answers_if_none_match_with_304(testapp, product):
     assert "s-maxage" in again.headers["Cache-Control"]
     other = testapp.get(page, headers={"If-None-Match": '"other"'}, status=200)
     assert other.headers["ETag"] == etag
+
+
+def test_every_app_server_gives_a_page_the_same_last_modified(
+    app_settings, tmp_path, monkeypatch, product
+):
+    """Two app servers sharing a cache tier (the host's store here; Redis
+    between hosts): the one that renders the page later gives the date the
+    first saw, so If-Modified-Since works whichever answers."""
+    from types import SimpleNamespace
+
+    from emporium.config import configure
+    from emporium.pagecache import headers
+
+    shared = {
+        "cache.local.backend": "emporium.sqlite",
+        "cache.local.arguments.path": str(tmp_path / "objects.sqlite"),
+    }
+    configs = [configure(dict(app_settings, **shared)) for _ in range(2)]
+    apps = []
+    for config in configs:
+        config.commit()
+        apps.append(
+            webtest.TestApp(
+                config.make_wsgi_app(), extra_environ={"HTTP_HOST": "localhost:6543"}
+            )
+        )
+    clock = SimpleNamespace(time=lambda: 1_800_000_000.0)
+    monkeypatch.setattr(headers, "time", clock)
+    page = f"/products/{product.id}"
+    first = apps[0].get(page)
+    clock.time = lambda: 1_800_000_900.0  # a quarter of an hour later
+    second = apps[1].get(page)
+    assert second.headers["ETag"] == first.headers["ETag"]
+    assert second.headers["Last-Modified"] == first.headers["Last-Modified"]
+    apps[1].get(
+        page, headers={"If-Modified-Since": first.headers["Last-Modified"]}, status=304
+    )
+    for config in configs:
+        config.registry["db.engine"].dispose()
 
 
 def test_if_modified_since_gets_304_while_the_page_is_unchanged(testapp, product):

@@ -7,6 +7,7 @@ from pyramid.config import Configurator
 def includeme(config: Configurator) -> None:
     from pyramid.events import NewResponse
 
+    from emporium.cache.interfaces import IObjectCache
     from emporium.pagecache.headers import (
         ENVIRON_KEY,
         Validators,
@@ -16,7 +17,9 @@ def includeme(config: Configurator) -> None:
 
     registry = config.registry
     registry[ENVIRON_KEY + ".settings"] = page_settings(config.get_settings())
-    registry[ENVIRON_KEY + ".validators"] = Validators()
+    cache = registry.getUtility(IObjectCache)
+    registry[ENVIRON_KEY + ".validators"] = Validators(cache)
+    config.register_cache_partition(Validators.partition, Validators.ttl)
     config.add_tween("emporium.pagecache.headers.page_record_tween_factory")
     config.add_subscriber(finish_on_new_response, NewResponse)
     config.include("emporium.pagecache.purging")

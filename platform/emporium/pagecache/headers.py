@@ -15,9 +15,7 @@ that it sees the session's ``Set-Cookie``.
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from collections import OrderedDict
 from datetime import UTC, datetime
 
 from emporium.cache.interfaces import IObjectCache
@@ -33,27 +31,23 @@ _CACHEABLE_METHODS = ("GET", "HEAD")
 
 
 class Validators:
-    """When each page's current body was first seen (its ``Last-Modified``),
-    per process and bounded: a page rebuilt with the same bytes keeps its
-    date, so ``If-Modified-Since`` works across rebuilds."""
+    """When each page's current body was first seen: its ``Last-Modified``.
 
-    def __init__(self, max_items: int = 10_000) -> None:
-        self.max_items = max_items
-        self._seen: OrderedDict[tuple, tuple[str, int]] = OrderedDict()
-        self._lock = threading.Lock()
+    Kept in the object cache under the page and its ETag, so every worker
+    and app server that renders the same bytes gives the same date (through
+    the shared tiers), a page rebuilt with the same bytes keeps it, and
+    ``If-Modified-Since`` works whichever server answers.
+    """
+
+    partition = "validators"
+    ttl = 86_400  # a page unchanged for longer gets a fresh date once a day
+
+    def __init__(self, cache) -> None:
+        self.cache = cache
 
     def last_modified(self, key: tuple, etag: str, now: float) -> int:
-        with self._lock:
-            found = self._seen.get(key)
-            if found is not None and found[0] == etag:
-                self._seen.move_to_end(key)
-                return found[1]
-            stamp = int(now)
-            self._seen[key] = (etag, stamp)
-            self._seen.move_to_end(key)
-            while len(self._seen) > self.max_items:
-                self._seen.popitem(last=False)
-            return stamp
+        digest = hashlib.sha256(repr((key, etag)).encode()).hexdigest()[:32]
+        return self.cache.get(f"{self.partition}:{digest}", lambda _key: int(now))
 
 
 def strong_etag(body: bytes) -> str:
