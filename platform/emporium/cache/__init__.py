@@ -6,7 +6,7 @@ from pyramid.config import Configurator
 
 
 def includeme(config: Configurator) -> None:
-    from pyramid.events import ApplicationCreated
+    from pyramid.events import ApplicationCreated, NewRequest
     from pyramid.settings import asbool
 
     from emporium.cache.interfaces import IObjectCache
@@ -38,6 +38,8 @@ def includeme(config: Configurator) -> None:
 
     config.add_directive("register_cache_partition", register_cache_partition)
     config.add_subscriber(section_partitions, ApplicationCreated)
+    # Each request starts from what other processes have invalidated.
+    config.add_subscriber(lambda event: cache.catch_up(), NewRequest)
     config.include("emporium.cache.invalidation")
     config.include("emporium.cache.request")
     config.add_health_check("cache", check_cache)

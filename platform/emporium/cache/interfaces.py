@@ -41,6 +41,12 @@ class IObjectCache(Interface):
         ``emporium.cache.invalidation`` does so for flushed models.
         """
 
+    def catch_up():
+        """Apply at once what other processes have invalidated (reads do so
+        at most every few milliseconds); every request begins with it, so a
+        request that arrives after a change was committed (and its pages
+        purged) never reads the old values from this process's memory."""
+
     def ttl(partition, missing=False):
         """Return the time-to-live, in seconds, of a partition's values (or
         of its "does not exist" markers when ``missing``)."""

@@ -258,11 +258,14 @@ class HostBus:
         if self._seen == number - 1:
             self._seen = number  # our own deletions are done already
 
-    def poll(self, forget: Callable[[list[str]], None], forget_all) -> None:
+    def poll(
+        self, forget: Callable[[list[str]], None], forget_all, force: bool = False
+    ) -> None:
         """Apply what other processes invalidated since the last poll (at
-        most every ``interval`` seconds: a page reads the cache many times)."""
+        most every ``interval`` seconds, unless ``force``: a page reads the
+        cache many times, and each request begins with a forced poll)."""
         now = time.monotonic()
-        if now < self._next_poll:
+        if now < self._next_poll and not force:
             return
         self._next_poll = now + self.interval
         if self._pid != os.getpid():

@@ -159,6 +159,13 @@ class ObjectCache:
             if isinstance(self.bus, RedisBus):
                 self.bus.start(self._invalidated_elsewhere, self._lost_messages)
 
+    def catch_up(self) -> None:
+        """Apply now what other processes of the host have invalidated."""
+        if self._listening_pid != os.getpid():
+            self.listen()
+        if self._poll is not None:
+            self._poll(self._forget, self._forget_all, force=True)
+
     def get(self, key: str, creator: Callable[[str], Any] | None = None):
         if creator is None:
             return self.get_many((key,))[0]

@@ -114,6 +114,24 @@ def test_workers_of_a_host_hear_each_others_invalidations(tmp_path):
     first.close()
 
 
+def test_catching_up_applies_invalidations_at_once(tmp_path):
+    """Reads poll the host's log at most every few milliseconds; a request
+    begins with ``catch_up``, so one that arrives just after another worker
+    committed (and purged the pages) never reads the old value."""
+    path = str(tmp_path / "objects")
+    first, second = _worker(path), _worker(path)
+    second.bus.interval = 3600  # as if it had just polled
+    second.get("core:0")
+    first.set_many({"core:1": "old"})
+    assert second.get("core:1") == "old"
+    first.invalidate(["core:1"])
+    first.set_many({"core:1": "new"})
+    assert second.get("core:1") == "old"  # within the polling interval
+    second.catch_up()
+    assert second.get("core:1") == "new"
+    first.close()
+
+
 def test_a_worker_too_far_behind_empties_its_memory(tmp_path):
     from emporium.cache.local import HostBus
 
