@@ -166,6 +166,8 @@ sub vcl_backend_fetch {
 sub vcl_backend_response {
     # For bans by prefix (lurker-friendly: only obj.http.* is tested).
     set beresp.http.x-url = bereq.url;
+    # What runs behind us is nobody's business.
+    unset beresp.http.Server;
 
     if (bereq.url ~ "^/(static/|themes/|images/|favicon\.ico)") {
         if (beresp.status == 200) {
@@ -208,6 +210,7 @@ sub vcl_deliver {
         set resp.http.X-Cache = "HIT";
     }
     unset resp.http.x-url;
+    unset resp.http.Via;
     # The surrogate keys are for us; the purgers may see them.
     if (!(client.ip ~ purgers && req.http.x-emporium-debug)) {
         unset resp.http.xkey;

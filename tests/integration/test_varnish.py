@@ -395,6 +395,8 @@ def test_a_hit_sends_downstream_caches_the_browser_max_age(port, dbsession):
     assert hit.cache == "HIT"
     assert "s-maxage" not in hit.headers["cache-control"]
     assert hit.headers["cache-control"].startswith("public, max-age=")
+    # Nor do they learn what runs behind the proxy, or which proxy it is.
+    assert "server" not in hit.headers and "via" not in hit.headers
     assert int(hit.headers["age"]) >= 0
 
 
