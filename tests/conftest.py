@@ -39,6 +39,9 @@ def make_settings(database_url: str, **overrides) -> dict:
         "emporium.tokens.secret": "test-token-key-1 test-token-key-old",
         # Throttling has tests of its own, with low limits.
         "emporium.throttle.enabled": "false",
+        # Purges are sent once, so that tests can count them (test_varnish
+        # turns the second purge on).
+        "emporium.purge.repeat_after": "0",
         "emporium.api.strict_responses": "true",
         # Fast hashing in tests; production keeps Argon2's defaults.
         "emporium.passwords.time_cost": "1",

@@ -277,3 +277,13 @@ def test_checkout_purges_a_product_whose_availability_changed(
     purged = purges()
     assert f"product:{last_ones}" in purged  # in stock -> low
     assert f"product:{plenty}" not in purged  # still in stock
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "61"])
+def test_a_bad_purge_repeat_is_named(app_settings, value):
+    from emporium.config import configure
+    from emporium.errors import ConfigurationError
+
+    settings = dict(app_settings, **{"emporium.purge.repeat_after": value})
+    with pytest.raises(ConfigurationError, match="emporium.purge.repeat_after"):
+        configure(settings)

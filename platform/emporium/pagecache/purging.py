@@ -7,18 +7,25 @@ registered with ``config.register_purge_check(function)``, which run just
 before the commit (for changes made without the ORM, such as checkout's
 stock UPDATE). After the commit they go to the ``IPurger`` in one call; a
 rolled-back transaction purges nothing. A purge before the commit would let
-a concurrent request cache the old data again.
+a concurrent request cache the old data again; and since other app servers
+hear of the change a moment after the commit, each purge is sent once more
+``emporium.purge.repeat_after`` seconds later.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import queue
+import threading
+import time
 from collections.abc import Callable, Iterable
 
 from pyramid.config import Configurator
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+from emporium.errors import ConfigurationError
 from emporium.interfaces import IPurger
 
 log = logging.getLogger(__name__)
@@ -31,6 +38,8 @@ _PENDING = "emporium.pagecache.pending"
 _REGISTRY = "emporium.pagecache.registry"
 _KEY_FUNCTIONS = "emporium.pagecache.key_functions"
 _CHECKS = "emporium.pagecache.checks"
+_REPEATER = "emporium.pagecache.repeater"
+DEFAULT_REPEAT = 1.0
 
 
 def register_purge_keys(config: Configurator, model: type, keys: KeysFunction) -> None:
@@ -106,12 +115,50 @@ def _before_commit(session: Session) -> None:
             session.info.setdefault(_PENDING, set()).update(keys)
 
 
+class PurgeRepeater:
+    """Purges the same keys once more, ``delay`` seconds later, from a
+    thread of its own (started in each process that uses it).
+
+    Another app server learns of a change through Redis, a moment after the
+    commit; a request it served in that moment, after the first purge, may
+    have put the old page back in the proxy. The second purge takes it out.
+    """
+
+    def __init__(self, registry, delay: float) -> None:
+        self.registry = registry
+        self.delay = delay
+        self._queue: queue.Queue = queue.Queue()
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def later(self, keys: Iterable[str], actor: str) -> None:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._queue = queue.Queue()
+                threading.Thread(
+                    target=self._run, name="purge-repeat", daemon=True
+                ).start()
+        self._queue.put((time.monotonic() + self.delay, sorted(keys), actor))
+
+    def _run(self) -> None:
+        while True:
+            due, keys, actor = self._queue.get()
+            wait = due - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            purge(self.registry, keys, f"{actor} (again)")
+
+
 def _after_commit(session: Session) -> None:
     keys = session.info.pop(_PENDING, None)
     actor = session.info.pop(_ACTOR, ACTOR)
     registry = session.info.get(_REGISTRY)
     if keys and registry is not None:
         purge(registry, keys, actor)
+        repeater = registry.get(_REPEATER)
+        if repeater is not None and registry.queryUtility(IPurger) is not None:
+            repeater.later(keys, actor)
 
 
 def _after_rollback(session: Session) -> None:
@@ -137,6 +184,17 @@ def watch(target: Session | sessionmaker, registry) -> None:
 def includeme(config: Configurator) -> None:
     config.add_directive("register_purge_keys", register_purge_keys)
     config.add_directive("register_purge_check", register_purge_check)
+    raw = config.get_settings().get("emporium.purge.repeat_after", DEFAULT_REPEAT)
+    try:
+        delay = float(raw)
+    except ValueError:
+        delay = -1.0
+    if not 0 <= delay <= 60:
+        raise ConfigurationError(
+            f"emporium.purge.repeat_after must be seconds from 0 to 60, not {raw!r}"
+        )
+    if delay:
+        config.registry[_REPEATER] = PurgeRepeater(config.registry, delay)
     factory = config.registry.get("dbsession_factory")
     if factory is not None:
         watch(factory, config.registry)
