@@ -7,26 +7,21 @@ import pytest
 import webtest
 from bs4 import BeautifulSoup
 
-from emporium.config import configure
 from tests.unit.search import catalog
 
 HOST = {"HTTP_HOST": "localhost:6543"}
 
 
-def _app(settings) -> webtest.TestApp:
-    config = configure(dict(settings))
-    config.commit()
-    return webtest.TestApp(config.make_wsgi_app(), extra_environ=HOST)
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory) -> webtest.TestApp:
-    return _app(catalog.build(tmp_path_factory.mktemp("search-web")))
+    return catalog.web_app(catalog.build(tmp_path_factory.mktemp("search-web")))
 
 
 @pytest.fixture(scope="module")
 def unindexed(tmp_path_factory) -> webtest.TestApp:
-    return _app(catalog.build(tmp_path_factory.mktemp("search-none"), index=False))
+    return catalog.web_app(
+        catalog.build(tmp_path_factory.mktemp("search-none"), index=False)
+    )
 
 
 def _cards(response) -> list[str]:

@@ -9,27 +9,22 @@ from __future__ import annotations
 import pytest
 import webtest
 
-from emporium.config import configure
 from tests.unit.search import catalog
 
 HOST = {"HTTP_HOST": "localhost:6543"}
 PROBLEM = "application/problem+json"
 
 
-def _app(settings) -> webtest.TestApp:
-    config = configure(dict(settings))
-    config.commit()
-    return webtest.TestApp(config.make_wsgi_app(), extra_environ=HOST)
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory) -> webtest.TestApp:
-    return _app(catalog.build(tmp_path_factory.mktemp("search-api")))
+    return catalog.web_app(catalog.build(tmp_path_factory.mktemp("search-api")))
 
 
 @pytest.fixture(scope="module")
 def unindexed(tmp_path_factory) -> webtest.TestApp:
-    return _app(catalog.build(tmp_path_factory.mktemp("search-api-none"), index=False))
+    return catalog.web_app(
+        catalog.build(tmp_path_factory.mktemp("search-api-none"), index=False)
+    )
 
 
 def _ids(app, params) -> list[int]:

@@ -121,3 +121,14 @@ def build(directory: Path, index: bool = True, **overrides) -> dict:
         indexing.rebuild(registry, index_directory(registry.settings))
     engine.dispose()
     return settings
+
+
+def web_app(settings: dict):
+    """A WebTest app over ``settings`` (a catalog from ``build``)."""
+    import webtest
+
+    config = configure(dict(settings))
+    config.commit()
+    return webtest.TestApp(
+        config.make_wsgi_app(), extra_environ={"HTTP_HOST": "localhost:6543"}
+    )
