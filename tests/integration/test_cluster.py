@@ -70,7 +70,7 @@ def cluster(tmp_path_factory):
         time.sleep(0.5)
     try:
         assert "the store is on" in output, output[-3000:]
-        yield process, output
+        yield process, output, workdir / "c"
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(60)
@@ -110,6 +110,14 @@ def test_browse_and_buy_through_the_edge(cluster):
     ids = {headers["x-request-id"], again["x-request-id"]}
     assert len(ids) == 2 and "made-up-id" not in ids
     assert all(re.fullmatch(r"[0-9A-F]+(-[0-9A-F]+){4}", i) for i in ids), ids
+    # ...and logs each request's line with it.
+    edge_log = cluster[2] / "logs" / "haproxy.log"
+    deadline = time.monotonic() + 10  # a hang guard: log lines are flushed
+    while time.monotonic() < deadline and not all(
+        f"id={i}" in edge_log.read_text() for i in ids
+    ):
+        time.sleep(0.2)
+    assert all(f"id={i}" in edge_log.read_text() for i in ids), ids
     # The app's counters are not for the outside.
     status, _, body = fetch(f"{EDGE}/metrics")
     assert status == 404 and b"emporium_orders" not in body
@@ -151,7 +159,7 @@ def test_browse_and_buy_through_the_edge(cluster):
 
 
 def test_the_store_survives_an_app_server(cluster):
-    _, output = cluster
+    _, output, _ = cluster
     pid = int(re.search(r"app1 on 127\.0\.0\.1:6541 \(pid (\d+)\)", output).group(1))
     os.kill(pid, signal.SIGKILL)
     statuses = []
