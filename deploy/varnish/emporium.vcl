@@ -99,9 +99,10 @@ sub vcl_recv {
 }
 
 # A visitor without a well-formed session cookie gets one made here. The id
-# is an HMAC of per-request material (transaction id, time, a random
-# number, the client) under the secret key, so it cannot be predicted; its
-# MAC is the one the app computes. The app sees it on this very request.
+# is its issue time and an HMAC of per-request material (transaction id,
+# time, a random number, the client) under the secret key, so it cannot be
+# predicted; its MAC is the one the app computes, and the app refuses it
+# past the absolute timeout. The app sees it on this very request.
 sub emporium_session_cookie {
     if (req.http.Cookie ~ "(^|;\s*)emporium_session=[A-Za-z0-9_-]{32,64}\.[0-9a-f]{64}(;|$)") {
         return;
@@ -112,10 +113,12 @@ sub emporium_session_cookie {
     if (std.getenv("EMPORIUM_SESSION_SECRET") !~ "\S") {
         return;  # no key: the app assigns sessions itself
     }
-    set req.http.x-emporium-cookie = regsub(digest.hmac_sha256(
-        regsub(std.getenv("EMPORIUM_SESSION_SECRET"), "^\s*(\S+).*$", "\1"),
-        "sid:" + req.xid + ":" + now + ":" + std.random(0, 1000000000) + ":"
-            + client.ip + ":" + server.identity), "^0x", "");
+    # t<issued, epoch seconds>-<40 hex digits>, as the app's own ids.
+    set req.http.x-emporium-cookie = "t" + std.time2integer(now, 0) + "-"
+        + regsub(digest.hmac_sha256(
+            regsub(std.getenv("EMPORIUM_SESSION_SECRET"), "^\s*(\S+).*$", "\1"),
+            "sid:" + req.xid + ":" + now + ":" + std.random(0, 1000000000) + ":"
+                + client.ip + ":" + server.identity), "^0x(.{40}).*$", "\1");
     set req.http.x-emporium-cookie = req.http.x-emporium-cookie + "." + regsub(
         digest.hmac_sha256(
             regsub(std.getenv("EMPORIUM_SESSION_SECRET"), "^\s*(\S+).*$", "\1"),

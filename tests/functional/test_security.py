@@ -4,6 +4,7 @@ floods, tampered tokens, and a production start with development secrets."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -101,6 +102,28 @@ def test_key_rotation(victim, app_settings):
     app = webtest.TestApp(configure(dropped).make_wsgi_app())
     app.set_cookie(COOKIE, cookie)
     assert app.get("/api/v1/cart").json["count"] == 0
+
+
+def test_a_cookie_past_the_absolute_timeout_is_refused_without_its_row(
+    wsgi_app, make_product
+):
+    """A copy of a cookie does not live on once its session row is gone:
+    the id's issue time, under the MAC, ends it."""
+    signer = SessionIdSigner([b"test-session-key-1"])
+    old = signer.sign(signer.new_id(now=time.time() - 31 * 86400))
+    app = with_cookie(wsgi_app, old)
+    token = app.get("/api/v1/cart").json["csrf_token"]
+    app.post_json(
+        "/api/v1/cart/items",
+        {"product_id": make_product()},
+        headers={"X-CSRF-Token": token},
+    )
+    assert cookie_of(app).split(".")[0] != old.split(".")[0]  # a new session
+    assert with_cookie(wsgi_app, old).get("/api/v1/cart").json["count"] == 0
+    # A recent one is the shopper's as before.
+    recent = signer.sign(signer.new_id(now=time.time() - 86400))
+    assert with_cookie(wsgi_app, recent).get("/api/v1/cart").status_code == 200
+    assert "Set-Cookie" not in with_cookie(wsgi_app, recent).get("/").headers
 
 
 def test_a_proxy_assigned_id_is_accepted(wsgi_app, make_product):

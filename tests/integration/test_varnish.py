@@ -364,8 +364,14 @@ def test_the_cookie_varnish_assigns_is_the_apps_session(port, dbsession):
     cookie = first.session_cookie
     assert cookie and "HttpOnly" in first.cookies[0]
     session_id, _, mac = cookie.rpartition(".")
-    signer = SessionIdSigner([key.encode() for key in SECRET.split()])
+    signer = SessionIdSigner(
+        [key.encode() for key in SECRET.split()], max_age=30 * 86400
+    )
     assert signer.unsign(cookie) == (session_id, True)
+    # Issued now, by the id's own account (under the MAC).
+    issued = re.fullmatch(r"t(\d{10})-[0-9a-f]{40}", session_id)
+    assert issued and abs(int(issued.group(1)) - time.time()) < 120
+    assert signer.unsign(cookie, now=time.time() + 31 * 86400) == (None, False)
 
     cart = fetch(port, "/api/v1/cart", headers=cookie_header(cookie))
     assert cart.status == 200

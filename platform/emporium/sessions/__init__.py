@@ -25,7 +25,6 @@ def session_keys(settings) -> list[bytes]:
 
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
-    signer = SessionIdSigner(session_keys(settings))
     secure = settings.get("emporium.session.secure", "auto")
     session_config = SessionConfig(
         cookie_name=settings.get("emporium.session.cookie_name", "emporium_session"),
@@ -38,6 +37,10 @@ def includeme(config: Configurator) -> None:
             )
         ),
         secure=None if secure == "auto" else asbool(secure),
+    )
+    # An id carries its issue time: past the absolute timeout it is refused.
+    signer = SessionIdSigner(
+        session_keys(settings), session_config.absolute_timeout.total_seconds()
     )
     factory = SessionFactory(signer, session_config)
     config.registry["emporium.session_factory"] = factory

@@ -4,6 +4,10 @@ The cookie is ``<id>.<mac>`` with ``mac`` the lowercase hex HMAC-SHA256 of
 ``id``. Several keys may be configured: the first signs, every one verifies,
 so keys rotate without logging anyone out. The proxy tier computes the same
 MAC for the ids it assigns to first-time visitors (deploy/varnish).
+
+An id begins with the time it was issued, ``t<epoch seconds>-<random>``,
+under the MAC like the rest: past the absolute timeout it is refused even
+when no session row remains to say so (a copied cookie does not live on).
 """
 
 from __future__ import annotations
@@ -12,21 +16,35 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from collections.abc import Sequence
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 MAC_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+ISSUED = re.compile(r"^t(\d{10})-")
+# An id may say it was issued this far in the future (clocks of the app
+# servers and the proxies differ a little).
+CLOCK_SKEW = 300
 
 
 class SessionIdSigner:
-    def __init__(self, keys: Sequence[bytes]) -> None:
+    def __init__(self, keys: Sequence[bytes], max_age: float | None = None) -> None:
         if not keys or not all(keys):
             raise ValueError("at least one non-empty session key is needed")
         self.keys = tuple(keys)
+        self.max_age = max_age
 
     @staticmethod
-    def new_id() -> str:
-        return secrets.token_urlsafe(32)
+    def new_id(now: float | None = None) -> str:
+        issued = int(time.time() if now is None else now)
+        return f"t{issued:010d}-{secrets.token_urlsafe(30)}"
+
+    def _in_date(self, session_id: str, now: float | None) -> bool:
+        found = ISSUED.match(session_id)
+        if found is None or self.max_age is None:
+            return True  # an id without its time: the session row decides
+        age = (time.time() if now is None else now) - int(found.group(1))
+        return -CLOCK_SKEW <= age <= self.max_age
 
     @staticmethod
     def _mac(key: bytes, session_id: str) -> str:
@@ -35,9 +53,12 @@ class SessionIdSigner:
     def sign(self, session_id: str) -> str:
         return f"{session_id}.{self._mac(self.keys[0], session_id)}"
 
-    def unsign(self, cookie: str | None) -> tuple[str | None, bool]:
-        """Return ``(id, current)``: the id when some key's MAC matches (else
-        None), and whether the current key signed it."""
+    def unsign(
+        self, cookie: str | None, now: float | None = None
+    ) -> tuple[str | None, bool]:
+        """Return ``(id, current)``: the id when some key's MAC matches and
+        the id is not past ``max_age`` (else None), and whether the current
+        key signed it."""
         if not cookie or len(cookie) > 200:
             return None, False
         session_id, sep, mac = cookie.rpartition(".")
@@ -45,6 +66,8 @@ class SessionIdSigner:
             return None, False
         for index, key in enumerate(self.keys):
             if hmac.compare_digest(self._mac(key, session_id), mac):
+                if not self._in_date(session_id, now):
+                    return None, False
                 return session_id, index == 0
         return None, False
 

@@ -28,3 +28,19 @@ def test_signing_round_trip_and_rotation():
     assert SessionIdSigner([b"new"]).unsign(old.sign(session_id)) == (None, False)
     assert both.unsign(None) == (None, False)
     assert both.unsign("x" * 500) == (None, False)
+
+
+def test_an_id_carries_its_issue_time_and_expires_with_it():
+    signer = SessionIdSigner([b"key"], max_age=3600)
+    session_id = signer.new_id(now=1_800_000_000)
+    assert session_id.startswith("t1800000000-") and len(session_id) <= 64
+    cookie = signer.sign(session_id)
+    assert signer.unsign(cookie, now=1_800_000_000 + 3600) == (session_id, True)
+    assert signer.unsign(cookie, now=1_800_000_000 + 3601) == (None, False)
+    # Not from the future either (beyond a few minutes of clock skew).
+    assert signer.unsign(cookie, now=1_800_000_000 - 301) == (None, False)
+    # The time is under the MAC: changing it breaks the cookie.
+    forged = cookie.replace("t1800000000-", "t1800003000-")
+    assert signer.unsign(forged, now=1_800_003_000) == (None, False)
+    # An id without a time (an older cookie) is left to its session row.
+    assert signer.unsign(signer.sign("x" * 43), now=0) == ("x" * 43, True)
