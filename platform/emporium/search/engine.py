@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import threading
 import time
@@ -94,6 +95,33 @@ def _analyze(name: str, text: str) -> list[str]:
     return ANALYZERS[name].analyze(text)
 
 
+# Han, kana and Hangul are written without spaces between words: a run of
+# them is indexed as its characters and its overlapping pairs of characters
+# (bigrams), and searched as its pairs, so a word inside a run is found.
+_CJK_RUN = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+"
+)
+
+
+def _pairs(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)] or [run]
+
+
+def cjk_for_index(text: str) -> str:
+    """``text`` with each CJK run spelt out as its characters and pairs."""
+    return _CJK_RUN.sub(lambda m: f" {' '.join([*m[0], *_pairs(m[0])])} ", text)
+
+
+def cjk_for_query(words: list[str]) -> list[str]:
+    """Query words with each CJK run split into its pairs (a lone character
+    stays itself): every pair must be found."""
+    result = []
+    for word in words:
+        for part in _CJK_RUN.sub(lambda m: f" {' '.join(_pairs(m[0]))} ", word).split():
+            result.append(part)
+    return result
+
+
 def normalize_title(text: str) -> str:
     """A name reduced to its words, for the exact-title match and the sort."""
     return " ".join(_analyze(_KEYWORD_WORDS, text or ""))
@@ -160,10 +188,18 @@ def to_document(doc: dict, facets: Iterable[str]) -> dict:
     result = {
         "id": pid,
         "name": name,
-        "name_words": name,
+        "name_words": cjk_for_index(name),
         "name_exact": title,
-        "body": " ".join(
-            [doc.get("description") or "", doc.get("category") or "", *keywords]
+        # A CJK name's pairs go with the body (the stored name stays as is).
+        "body": cjk_for_index(
+            " ".join(
+                [
+                    *_CJK_RUN.findall(name),
+                    doc.get("description") or "",
+                    doc.get("category") or "",
+                    *keywords,
+                ]
+            )
         ),
         "section": doc.get("section") or "",
         "category_id": int(doc.get("category_id") or 0),
@@ -499,7 +535,7 @@ class SearchIndex:
         filters = self._filters(schema, facets_known, c)
         if filters is None:
             return None, False
-        text = self._text_query(schema, searcher, words_of(c.words))
+        text = self._text_query(schema, searcher, cjk_for_query(words_of(c.words)))
         clauses = [
             (tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0))
             for f in filters
@@ -572,7 +608,8 @@ class SearchIndex:
 
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
         """Product names that complete a partial query, best sellers first."""
-        words = [t for w in words_of(text) for t in _analyze(_WORDS, w)][:8]
+        words = [t for w in cjk_for_query(words_of(text)) for t in _analyze(_WORDS, w)]
+        words = words[:8]
         if not words:
             return []
         index = self._open()[1]

@@ -69,3 +69,40 @@ def test_bad_search_settings_are_named(search_settings, overrides):
 
     with pytest.raises(ConfigurationError, match="emporium.search"):
         configure(dict(search_settings, **overrides))
+
+
+def test_words_inside_cjk_text_are_found(tmp_path):
+    """Chinese, Japanese and Korean are written without spaces: a word
+    inside a name or a description is found, in any script mix."""
+    from emporium.search.engine import (
+        SearchIndex,
+        create_index,
+        write_documents,
+    )
+
+    documents = [
+        {"id": 1, "name": "東京タワー 模型", "description": "精密なプラスチック模型"},
+        {"id": 2, "name": "Castle of Magic", "description": "A building set"},
+        {"id": 3, "name": "레고 성 세트", "description": "블록 장난감"},
+        {"id": 4, "name": "京都の寺", "description": "木製パズル"},
+    ]
+    directory = IndexDirectory(str(tmp_path))
+    folder = directory.new_generation()
+    write_documents(create_index(folder, []), folder, [], [documents])
+    directory.swap(folder)
+    index = SearchIndex(str(tmp_path))
+
+    def found(words: str) -> list[int]:
+        return sorted(index.search(SearchConditions(words=words)).ids)
+
+    assert found("タワー") == [1]  # inside the name's run
+    assert found("東京") == [1]
+    assert found("京") == [1, 4]  # one character: wherever it stands
+    assert found("プラスチック") == [1]  # inside the description's run
+    assert found("木製") == [4]
+    assert found("성") == [3]
+    assert found("장난감") == [3]
+    assert found("東京 castle") == []  # every word must be found
+    assert found("castle") == [2]  # the rest is as before
+    assert found("大阪") == []
+    assert [s["id"] for s in index.suggest("東京タ")] == [1]
