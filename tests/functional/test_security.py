@@ -415,6 +415,32 @@ def test_production_refuses_to_start(tmp_path, change, named):
         configure(settings)
 
 
+def test_a_bad_throttle_storage_is_named(tmp_path):
+    settings = make_settings(f"sqlite:///{tmp_path}/t.sqlite")
+    settings["emporium.throttle.storage"] = "memcache-ish://somewhere"
+    with pytest.raises(ConfigurationError, match="emporium.throttle.storage"):
+        configure(settings)
+
+
+def test_production_warns_of_counters_kept_per_process(tmp_path, caplog):
+    settings = make_settings(f"sqlite:///{tmp_path}/w.sqlite")
+    settings.update(
+        {
+            "emporium.environment": "production",
+            "emporium.session.secret": "x" * 40,
+            "emporium.tokens.secret": "y" * 40,
+            "emporium.throttle.enabled": "true",
+            "emporium.throttle.storage": "memory://",
+        }
+    )
+    configure(settings).registry["db.engine"].dispose()
+    assert "throttle counters are kept per process" in caplog.text
+    caplog.clear()
+    settings["emporium.throttle.storage"] = "redis://127.0.0.1:1/0"
+    configure(settings).registry["db.engine"].dispose()
+    assert "throttle counters" not in caplog.text
+
+
 def test_production_ini_refuses_to_start_without_secrets():
     import subprocess
     import sys

@@ -48,7 +48,23 @@ class Throttle:
     def __init__(self, settings) -> None:
         uri = settings.get("emporium.throttle.storage") or "memory://"
         self.enabled = settings.get("emporium.throttle.enabled", "true") != "false"
-        self.limiter = MovingWindowRateLimiter(storage_from_string(uri))
+        try:
+            storage = storage_from_string(uri)
+        except Exception as exc:  # the library's own errors, for any bad URI
+            raise ConfigurationError(
+                f"emporium.throttle.storage: {uri!r} cannot be used ({exc})"
+            ) from None
+        if (
+            self.enabled
+            and uri.startswith("memory://")
+            and settings.get("emporium.environment") == "production"
+        ):
+            log.warning(
+                "throttle counters are kept per process (emporium.throttle.storage"
+                " = memory://): with N workers a client gets N times its limit;"
+                " set it to a redis:// URL shared by the app servers"
+            )
+        self.limiter = MovingWindowRateLimiter(storage)
         factor = int(settings.get("emporium.throttle.address_factor", 20))
         self.limits = {}
         for name in CLASSES:
