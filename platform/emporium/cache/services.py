@@ -160,11 +160,15 @@ class ObjectCache:
                 self.bus.start(self._invalidated_elsewhere, self._lost_messages)
 
     def catch_up(self) -> None:
-        """Apply now what other processes of the host have invalidated."""
-        if self._listening_pid != os.getpid():
-            self.listen()
-        if self._poll is not None:
-            self._poll(self._forget, self._forget_all, force=True)
+        """Apply now what other processes of the host have invalidated; a
+        store that fails slows the site (reads go on), never stops it."""
+        try:
+            if self._listening_pid != os.getpid():
+                self.listen()
+            if self._poll is not None:
+                self._poll(self._forget, self._forget_all, force=True)
+        except Exception:  # noqa: BLE001 - the cache must not fail a request
+            log.warning("cache: cannot read the host's invalidations", exc_info=True)
 
     def get(self, key: str, creator: Callable[[str], Any] | None = None):
         if creator is None:

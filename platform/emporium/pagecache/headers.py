@@ -31,12 +31,13 @@ _CACHEABLE_METHODS = ("GET", "HEAD")
 
 
 class Validators:
-    """When each page's current body was first seen: its ``Last-Modified``.
+    """When each page's current body was first served: its ``Last-Modified``.
 
-    Kept in the object cache under the page and its ETag, so every worker
-    and app server that renders the same bytes gives the same date (through
-    the shared tiers), a page rebuilt with the same bytes keeps it, and
-    ``If-Modified-Since`` works whichever server answers.
+    Kept in the object cache under the URL with the body's ETag, so every
+    worker and app server gives the same date through the shared tiers and a
+    page rebuilt with the same bytes keeps it. A different body gets a later
+    date than the one before, even within the same second, so a client's
+    ``If-Modified-Since`` for an older body is never answered ``304``.
     """
 
     partition = "validators"
@@ -46,8 +47,16 @@ class Validators:
         self.cache = cache
 
     def last_modified(self, key: tuple, etag: str, now: float) -> int:
-        digest = hashlib.sha256(repr((key, etag)).encode()).hexdigest()[:32]
-        return self.cache.get(f"{self.partition}:{digest}", lambda _key: int(now))
+        digest = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+        cache_key = f"{self.partition}:{digest}"
+        found = self.cache.get(cache_key)
+        if isinstance(found, list) and len(found) == 2 and found[0] == etag:
+            return int(found[1])
+        stamp = int(now)
+        if isinstance(found, list) and len(found) == 2:
+            stamp = max(stamp, int(found[1]) + 1)
+        self.cache.set_many({cache_key: [etag, stamp]})
+        return stamp
 
 
 def strong_etag(body: bytes) -> str:

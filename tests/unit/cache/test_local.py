@@ -144,3 +144,15 @@ def test_a_worker_too_far_behind_empties_its_memory(tmp_path):
     second.get("core:0")
     assert len(second.tiers[0]) == 0
     first.close()
+
+
+def test_a_store_that_fails_to_catch_up_does_not_fail_the_request(tmp_path, caplog):
+    cache = _worker(str(tmp_path / "objects"))
+
+    def broken(*args, **kwargs):
+        raise OSError("the host's store is gone")
+
+    cache._poll = broken
+    cache.catch_up()  # no exception: reads go on without the news
+    assert "cannot read the host's invalidations" in caplog.text
+    cache.close()
