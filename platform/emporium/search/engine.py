@@ -99,7 +99,8 @@ def _analyze(name: str, text: str) -> list[str]:
 # them is indexed as its characters and its overlapping pairs of characters
 # (bigrams), and searched as its pairs, so a word inside a run is found.
 _CJK_RUN = re.compile(
-    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+"
+    "[\u3005-\u3007\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]+"
 )
 
 
@@ -444,17 +445,24 @@ class SearchIndex:
 
     # -- queries -----------------------------------------------------------
 
-    def _text_query(self, schema, searcher, words: list[str]) -> tantivy.Query | None:
+    def _text_query(
+        self, schema, searcher, words: list[str], title: str
+    ) -> tantivy.Query | None:
+        """Every word must match; ``title`` (the query as a normalized title)
+        lifts an exact title above everything."""
         clauses = []
-        plain_words = []
         for position, word in enumerate(words):
             plain = _analyze(_WORDS, word)
             if not plain:
                 continue
             token = plain[0]
-            plain_words.append(token)
             should = []
             known = False
+            if _CJK_RUN.match(token):
+                # The name's pairs are in name_words: a name outranks a body.
+                should.append(
+                    tantivy.Query.boost_query(_term(schema, "name_words", token), 3.0)
+                )
             for stem in _analyze(_STEM, word):
                 should.append(
                     tantivy.Query.boost_query(_term(schema, "name", stem), 3.0)
@@ -495,7 +503,7 @@ class SearchIndex:
             )
         if not clauses:
             return None
-        exact = _term(schema, "name_exact", " ".join(plain_words))
+        exact = _term(schema, "name_exact", title)
         clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(exact, 20.0)))
         return tantivy.Query.boolean_query(clauses)
 
@@ -535,7 +543,10 @@ class SearchIndex:
         filters = self._filters(schema, facets_known, c)
         if filters is None:
             return None, False
-        text = self._text_query(schema, searcher, cjk_for_query(words_of(c.words)))
+        words = words_of(c.words)
+        text = self._text_query(
+            schema, searcher, cjk_for_query(words), normalize_title(" ".join(words))
+        )
         clauses = [
             (tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0))
             for f in filters

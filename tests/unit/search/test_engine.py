@@ -106,3 +106,26 @@ def test_words_inside_cjk_text_are_found(tmp_path):
     assert found("castle") == [2]  # the rest is as before
     assert found("大阪") == []
     assert [s["id"] for s in index.suggest("東京タ")] == [1]
+
+
+def test_a_cjk_name_outranks_a_cjk_description(tmp_path):
+    from emporium.search.engine import SearchIndex, create_index, write_documents
+
+    tea = "中国茶叶"
+    documents = [
+        # A best seller that says it again and again, against the product
+        # of that very name, a slow seller.
+        {"id": 1, "name": "茶器セット", "description": f"{tea} {tea} {tea}",
+         "best_seller_rank": 1, "stock": 50},
+        {"id": 2, "name": tea, "description": "", "best_seller_rank": 10**6,
+         "stock": 50},
+        {"id": 3, "name": "緑茶の缶", "description": f"{tea}も入る",
+         "best_seller_rank": 2, "stock": 50},
+    ]  # fmt: skip
+    directory = IndexDirectory(str(tmp_path))
+    folder = directory.new_generation()
+    write_documents(create_index(folder, []), folder, [], [documents])
+    directory.swap(folder)
+    index = SearchIndex(str(tmp_path))
+    ids = index.search(SearchConditions(words=tea)).ids
+    assert ids[0] == 2 and sorted(ids) == [1, 2, 3]
