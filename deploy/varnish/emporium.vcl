@@ -114,7 +114,7 @@ sub emporium_session_cookie {
         return;  # no key: the app assigns sessions itself
     }
     # t<issued, epoch seconds>-<40 hex digits>, as the app's own ids.
-    set req.http.x-emporium-cookie = "t" + std.time2integer(now, 0) + "-"
+    set req.http.x-emporium-cookie = "t" + std.integer(time=now) + "-"
         + regsub(digest.hmac_sha256(
             regsub(std.getenv("EMPORIUM_SESSION_SECRET"), "^\s*(\S+).*$", "\1"),
             "sid:" + req.xid + ":" + now + ":" + std.random(0, 1000000000) + ":"
