@@ -126,6 +126,44 @@ def test_a_cookie_past_the_absolute_timeout_is_refused_without_its_row(
     assert "Set-Cookie" not in with_cookie(wsgi_app, recent).get("/").headers
 
 
+def test_a_session_row_begins_when_its_id_was_issued(wsgi_app, engine, make_product):
+    """A visitor who browsed for days before filling a cart: the row's
+    absolute timeout runs from the cookie's first day, as the cookie's does."""
+    signer = SessionIdSigner([b"test-session-key-1"])
+    issued = time.time() - 10 * 86400
+    session_id = signer.new_id(now=issued)
+    app = with_cookie(wsgi_app, signer.sign(session_id))
+    token = app.get("/api/v1/cart").json["csrf_token"]
+    app.post_json(
+        "/api/v1/cart/items",
+        {"product_id": make_product()},
+        headers={"X-CSRF-Token": token},
+    )
+    with Session(engine) as session:
+        record = session.get(SessionRecord, session_id)
+        assert abs(record.created_at.timestamp() - int(issued)) < 2
+
+
+def test_an_aged_out_cookie_takes_its_row_and_cart_with_it(
+    wsgi_app, engine, make_product
+):
+    from emporium_cart.models import Cart, CartLine
+
+    signer = SessionIdSigner([b"test-session-key-1"])
+    aged = signer.new_id(now=time.time() - 31 * 86400)
+    with Session(engine) as session, session.begin():
+        # Kept busy, so that only the id's age can end it.
+        session.add(SessionRecord(id=aged, data={}, updated_at=utcnow()))
+        cart = Cart(session_id=aged)
+        cart.lines.append(CartLine(product_id=make_product(), quantity=1))
+        session.add(cart)
+    response = with_cookie(wsgi_app, signer.sign(aged)).get("/api/v1/cart")
+    assert response.json["count"] == 0
+    with Session(engine) as session:
+        assert session.get(SessionRecord, aged) is None
+        assert session.scalar(select(Cart).where(Cart.session_id == aged)) is None
+
+
 def test_a_proxy_assigned_id_is_accepted(wsgi_app, make_product):
     """Varnish gives first-time visitors an id signed with the same MAC."""
     signer = SessionIdSigner([b"test-session-key-1"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pyramid.interfaces import ISession
@@ -119,7 +119,11 @@ class ServerSideSession(dict):
         dbsession = self.request.dbsession
         record = dbsession.get(SessionRecord, self.id)
         if record is None:
-            record = SessionRecord(id=self.id, created_at=now)
+            # The session began when its id was issued (perhaps by the proxy,
+            # on a first visit): its row and its cookie end together.
+            issued = self.signer.issued_at(self.id)
+            created = datetime.fromtimestamp(issued, UTC) if issued else now
+            record = SessionRecord(id=self.id, created_at=min(created, now))
             dbsession.add(record)
         record.data = dict(self)
         record.user_id = self.get("user_id")
@@ -251,14 +255,16 @@ class SessionFactory:
         session_id, current = self.cookie_session_id(request)
         stored = None
         expired = False
+        if session_id is None:
+            # A genuine id past the absolute timeout: what it held goes too.
+            aged = self.signer.aged_out(request.cookies.get(self.config.cookie_name))
+            if aged is not None:
+                self._end(request, aged)
+                expired = True
         if session_id is not None:
             stored = self._stored(request, session_id)
             if stored is not None and self._expired(stored):
-                request.dbsession.execute(
-                    delete(SessionRecord).where(SessionRecord.id == session_id)
-                )
-                invalidate_after_commit(request.dbsession, [cache_key(session_id)])
-                request.registry.notify(SessionExpired(request, session_id))
+                self._end(request, session_id)
                 stored = None
                 session_id = None
                 expired = True
@@ -273,6 +279,15 @@ class SessionFactory:
             # an old key gets a new cookie.
             reissue_cookie=expired or (session_id is not None and not current),
         )
+
+    @staticmethod
+    def _end(request, session_id: str) -> None:
+        """Delete an expired session's row; tell whoever kept things in it."""
+        request.dbsession.execute(
+            delete(SessionRecord).where(SessionRecord.id == session_id)
+        )
+        invalidate_after_commit(request.dbsession, [cache_key(session_id)])
+        request.registry.notify(SessionExpired(request, session_id))
 
     def _expired(self, stored: dict) -> bool:
         now = time.time()

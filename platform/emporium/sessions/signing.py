@@ -39,6 +39,24 @@ class SessionIdSigner:
         issued = int(time.time() if now is None else now)
         return f"t{issued:010d}-{secrets.token_urlsafe(30)}"
 
+    @staticmethod
+    def issued_at(session_id: str) -> int | None:
+        """When the id says it was issued (epoch seconds), if it says."""
+        found = ISSUED.match(session_id)
+        return int(found.group(1)) if found else None
+
+    def aged_out(self, cookie: str | None, now: float | None = None) -> str | None:
+        """The id of a genuine cookie refused only for its age, else None."""
+        if not cookie or len(cookie) > 200:
+            return None
+        session_id, sep, mac = cookie.rpartition(".")
+        if not sep or not ID_PATTERN.match(session_id) or not MAC_PATTERN.match(mac):
+            return None
+        genuine = any(
+            hmac.compare_digest(self._mac(key, session_id), mac) for key in self.keys
+        )
+        return session_id if genuine and not self._in_date(session_id, now) else None
+
     def _in_date(self, session_id: str, now: float | None) -> bool:
         found = ISSUED.match(session_id)
         if found is None or self.max_age is None:
