@@ -14,6 +14,7 @@ hear of the change a moment after the commit, each purge is sent once more
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
@@ -122,6 +123,8 @@ class PurgeRepeater:
     Another app server learns of a change through Redis, a moment after the
     commit; a request it served in that moment, after the first purge, may
     have put the old page back in the proxy. The second purge takes it out.
+    Purges that fall due together go as one (a slow or absent proxy never
+    builds a queue), and a process that exits sends what it still holds.
     """
 
     def __init__(self, registry, delay: float) -> None:
@@ -139,15 +142,44 @@ class PurgeRepeater:
                 threading.Thread(
                     target=self._run, name="purge-repeat", daemon=True
                 ).start()
+                atexit.register(self.flush)
         self._queue.put((time.monotonic() + self.delay, sorted(keys), actor))
+
+    def _due(self, first) -> tuple[float, set[str], str]:
+        """``first`` and everything queued behind it, as one purge."""
+        due, keys, actor = first
+        keys = set(keys)
+        while True:
+            try:
+                later_due, more, _ = self._queue.get_nowait()
+            except queue.Empty:
+                return due, keys, actor
+            due = max(due, later_due)
+            keys.update(more)
 
     def _run(self) -> None:
         while True:
-            due, keys, actor = self._queue.get()
+            first = self._queue.get()
+            wait = first[0] - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            due, keys, actor = self._due(first)
             wait = due - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
             purge(self.registry, keys, f"{actor} (again)")
+
+    def flush(self) -> None:
+        """Send now, after the delay, whatever is still waiting."""
+        try:
+            first = self._queue.get_nowait()
+        except queue.Empty:
+            return
+        due, keys, actor = self._due(first)
+        wait = min(due - time.monotonic(), self.delay)
+        if wait > 0:
+            time.sleep(wait)
+        purge(self.registry, keys, f"{actor} (again)")
 
 
 def _after_commit(session: Session) -> None:
