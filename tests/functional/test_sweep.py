@@ -22,20 +22,10 @@ from emporium.sessions.models import SessionRecord
 from emporium_cart.models import Cart, CartLine, IdempotencyRecord, Order
 from emporium_catalog.models import Product
 from tests.conftest import ROOT, build_database, fresh_database, make_settings
+from tests.functional.test_api_checkout import checkout_body
 
 DATABASES = ("sqlite", "postgresql")
 DAY = timedelta(days=1)
-CHECKOUT = {
-    "email": "sweep@example.com",
-    "name": "Sweep Shopper",
-    "address": {
-        "line1": "1 Broom St",
-        "city": "Leeds",
-        "postal_code": "LS1 1AA",
-        "country": "GB",
-    },
-    "payment": {"card_number": "4242424242424242", "expiry": "12/34", "cvc": "123"},
-}
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +168,7 @@ def test_old_idempotency_records_go_their_orders_stay(registry, engine, shopper)
     token = client.get("/api/v1/cart").json["csrf_token"]
     client.post_json(
         "/api/v1/checkout",
-        CHECKOUT,
+        checkout_body(),
         headers={"X-CSRF-Token": token, "Idempotency-Key": "sweep-key-1"},
         status=201,
     )
