@@ -35,9 +35,10 @@ class Validators:
 
     Kept in the object cache under the URL with the body's ETag, so every
     worker and app server gives the same date through the shared tiers and a
-    page rebuilt with the same bytes keeps it. A different body gets a later
-    date than the one before, even within the same second, so a client's
-    ``If-Modified-Since`` for an older body is never answered ``304``.
+    page rebuilt with the same bytes keeps it. A different body, even one
+    served before, gets the time it comes back, so a client's
+    ``If-Modified-Since`` for the body in between is not answered ``304``
+    (within one second only the ETag tells them apart, as HTTP dates go).
     """
 
     partition = "validators"
@@ -52,9 +53,9 @@ class Validators:
         found = self.cache.get(cache_key)
         if isinstance(found, list) and len(found) == 2 and found[0] == etag:
             return int(found[1])
+        # Never later than now: a date in the future makes a client's
+        # If-Modified-Since one that caches (Varnish) ignore.
         stamp = int(now)
-        if isinstance(found, list) and len(found) == 2:
-            stamp = max(stamp, int(found[1]) + 1)
         self.cache.set_many({cache_key: [etag, stamp]})
         return stamp
 
