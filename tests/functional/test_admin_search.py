@@ -1,5 +1,5 @@
 """The console's catalog list finds products by words through the search
-service, on the fixed catalog of tests/unit/search/catalog.py, and falls
+service, on the fixed catalog of tests/unit/emporium/search/catalog.py, and falls
 back to scanning names when search is unavailable."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from emporium.interfaces import IPasswordHasher
 from emporium.search.interfaces import ISearchIndexer
 from emporium_admin.imports import CatalogImporter
 from emporium_catalog.models import Product
-from tests.unit.search import catalog
+from tests.unit.emporium.search import catalog
 
 HOST = {"HTTP_HOST": "localhost:6543"}
 EMAIL = "finder@example.com"

@@ -1,5 +1,5 @@
 """/search, /api/v1/search and /api/v1/search/suggest through WebTest, on
-the fixed catalog of tests/unit/search/catalog.py."""
+the fixed catalog of tests/unit/emporium/search/catalog.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import webtest
 from bs4 import BeautifulSoup
 
-from tests.unit.search import catalog
+from tests.unit.emporium.search import catalog
 
 HOST = {"HTTP_HOST": "localhost:6543"}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import webtest
 
-from tests.unit.search import catalog
+from tests.unit.emporium.search import catalog
 
 HOST = {"HTTP_HOST": "localhost:6543"}
 PROBLEM = "application/problem+json"

@@ -12,7 +12,7 @@ from emporium.cache.memory import MemoryBackend
 from emporium.cache.services import ObjectCache, make_object_region
 from emporium.cache.shared import RedisBackend, RedisBus
 from tests.services import free_port, redis_server
-from tests.unit.cache.tiers import TierConformance
+from tests.unit.emporium.cache.tiers import TierConformance
 
 
 @pytest.fixture(scope="module")

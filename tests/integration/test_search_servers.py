@@ -22,8 +22,8 @@ from emporium.search.interfaces import ISearch, ISearchIndexer
 from emporium.search.services import RemoteSearch
 from emporium_catalog.models import Product
 from tests.services import free_port, stop, wait_for_port
-from tests.unit.search import catalog
-from tests.unit.search.conformance import SearchConformance, ids
+from tests.unit.emporium.search import catalog
+from tests.unit.emporium.search.conformance import SearchConformance, ids
 
 HANG_GUARD = 30.0
 EMPORIUM = str(Path(sys.executable).with_name("emporium"))

@@ -8,7 +8,7 @@ from emporium.search.conditions import SearchConditions, SearchResult
 from emporium.search.engine import IndexDirectory, normalize_title, weight
 from emporium.search.errors import SearchUnavailable
 from emporium.search.services import LocalSearch
-from tests.unit.search.conformance import SearchConformance
+from tests.unit.emporium.search.conformance import SearchConformance
 
 
 class TestLocalSearch(SearchConformance):

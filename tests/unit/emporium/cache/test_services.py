@@ -19,7 +19,7 @@ from emporium.cache.services import (
     cache_from_settings,
     make_object_region,
 )
-from tests.unit.cache.test_tiered import Clock
+from tests.unit.emporium.cache.test_tiered import Clock
 
 
 @pytest.fixture

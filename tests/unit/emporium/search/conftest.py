@@ -4,7 +4,7 @@ import pytest
 
 from emporium.config import configure
 from emporium.search.interfaces import ISearch
-from tests.unit.search import catalog
+from tests.unit.emporium.search import catalog
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from emporium.search.interfaces import ISearchIndexer
 from emporium.search.services import index_directory
 from emporium_bookstore.models import BookDetails
 from emporium_catalog.models import Product
-from tests.unit.search.conformance import ids
+from tests.unit.emporium.search.conformance import ids
 
 HANG_GUARD = 60.0
 

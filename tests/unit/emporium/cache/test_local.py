@@ -10,7 +10,7 @@ from dogpile.cache.api import NO_VALUE
 
 from emporium.cache.entries import make_entry
 from emporium.cache.local import LmdbBackend, SqliteBackend
-from tests.unit.cache.tiers import TierConformance
+from tests.unit.emporium.cache.tiers import TierConformance
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from dogpile.cache.api import NO_VALUE
 
 from emporium.cache.entries import make_entry
 from emporium.cache.memory import MemoryBackend
-from tests.unit.cache.tiers import TierConformance
+from tests.unit.emporium.cache.tiers import TierConformance
 
 
 class TestMemoryTier(TierConformance):
