@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pyramid.interfaces import IExecutionPolicy
 
-from emporium.limits import BodyLimitPolicy
+from emporium.bodysize import BodyLimitPolicy
 
 IMPORT_PATH = "/admin/import"
 DEFAULT_LIMIT = 10 * 1024 * 1024

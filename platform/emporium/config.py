@@ -27,7 +27,7 @@ def configure(settings: dict | None = None) -> Configurator:
     # Request ids first: every later log line carries one.
     config.include("emporium.logs")
     # Oversized bodies are refused before anything reads them.
-    config.include("emporium.limits")
+    config.include("emporium.bodysize")
     # The database session and its transaction, then services.
     config.include("emporium.database")
     config.include("pyramid_services")

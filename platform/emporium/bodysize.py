@@ -1,4 +1,5 @@
-"""Limits on what a client may send: request body size.
+"""The request body size limit: a body larger than ``emporium.max_body_bytes``
+is a 413 (request rates are limited by ``emporium.security.throttle``).
 
 The check wraps the application's execution policy, outside pyramid_retry,
 so that an oversized body is refused before anything copies or parses it.
