@@ -10,6 +10,7 @@ from pyramid.events import NewResponse
 
 
 def includeme(config: Configurator) -> None:
+    from emporium_admin.commands import import_products
     from emporium_admin.imports import ImportJobs
     from emporium_admin.purging import register_default_purger
     from emporium_admin.resources import LOGIN, MANAGE_STAFF, USE, AdminRoot
@@ -31,6 +32,7 @@ def includeme(config: Configurator) -> None:
     config.registry["emporium_admin.import_jobs"] = ImportJobs(
         settings.get("emporium.admin.import_dir") or None
     )
+    config.add_command(import_products)
     config.registry[REGISTRY_KEY] = RequestCounter()
     config.add_subscriber(count_request, NewResponse)
     config.add_static_view("static/admin", "emporium_admin:static", cache_max_age=3600)

@@ -37,12 +37,14 @@ def configure(settings: dict | None = None) -> Configurator:
     config.include("emporium.sessions")
     config.include("emporium.security")
     config.include("emporium.audit")
-    # Extension points plugins use: sections, migrations, seeders, checks, API.
+    # Extension points plugins use: sections, migrations, seeders, commands,
+    # checks, API.
     config.include("emporium.sections")
     config.include("emporium.migrations")
     config.add_migrations("emporium:versions")
     config.include("emporium.api")
     config.include("emporium.seeding")
+    config.include("emporium.commands")
     config.include("emporium.health")
     # Counters at /metrics, then the object cache (it reports to both).
     config.include("emporium.metrics")

@@ -125,3 +125,16 @@ def test_import_reports_every_bad_row_then_imports_on_request(ini, tmp_path):
     with session(ini) as dbsession:
         skus = set(dbsession.scalars(select(Product.sku)))
     assert skus == {"CLI-1", "CLI-4"}
+
+
+def test_import_is_the_admin_plugins_command(ini, tmp_path):
+    help = run("import", ini, "--help")
+    assert help.exit_code == 0 and "FILE.csv" in help.output
+    without = tmp_path / "without-admin.ini"
+    without.write_text(
+        ini.read_text().replace("cart admin", "cart").replace("cli.sqlite", "w.sqlite")
+    )
+    csv = tmp_path / "products.csv"
+    csv.write_text("sku,section,name,price\nCLI-9,store,Nine,1.00\n")
+    result = run("import", without, csv)
+    assert result.exit_code == 2 and "No such command 'import'" in result.output

@@ -1,4 +1,4 @@
-"""Staff accounts and catalog files: ``create-admin``, ``import``."""
+"""Staff accounts: ``create-admin``."""
 
 from __future__ import annotations
 
@@ -51,43 +51,3 @@ def create_admin(
         record(dbsession, cli_actor(), "admin.create", user.email, role=role)
         created = f"created {role} {user.email} (user {user.id})"
     click.echo(created)
-
-
-@click.command("import")
-@ini_argument
-@click.argument("csv_file", metavar="FILE.csv", type=click.File("rb"))
-@click.option(
-    "--skip-bad-rows",
-    is_flag=True,
-    help="Import the good rows even when others have errors.",
-)
-def import_products(ini: str, csv_file, skip_bad_rows: bool) -> None:
-    """Import products from a CSV file (one a row, keyed by SKU)."""
-    env = load(ini)
-    if "emporium_admin.import_jobs" not in env.registry:
-        raise click.ClickException(
-            "the admin plugin is not enabled in emporium.plugins"
-        )
-    from emporium_admin.imports import CatalogImporter
-
-    data = csv_file.read()
-    name = getattr(csv_file, "name", "FILE.csv")
-    importer = CatalogImporter(env.registry)
-    sessions = env.registry["dbsession_factory"]
-    with sessions() as dbsession:
-        validation = importer.validate(dbsession, data)
-    for error in validation.errors:
-        click.echo(f"{name}:{error.line}: {error.field}: {error.message}", err=True)
-    click.echo(
-        f"{validation.total} rows: {len(validation.rows)} good, "
-        f"{validation.bad_lines} with errors"
-    )
-    if validation.errors and not skip_bad_rows:
-        raise click.ClickException(
-            "nothing imported: correct the rows above, or use --skip-bad-rows"
-        )
-    with click.progressbar(
-        length=len(validation.rows), label="importing products", show_pos=True
-    ) as bar:
-        counts = importer.apply(sessions, validation.rows, cli_actor(), bar.update)
-    click.echo(f"imported: {counts['created']} created, {counts['updated']} updated")

@@ -14,6 +14,10 @@ from pyramid.config import Configurator
 from emporium.config import configure
 from emporium.errors import ConfigurationError
 
+# Where a plugin's command finds the configuration its .ini was loaded into
+# to find the command (see emporium.cli.EmporiumCommands).
+ENVIRONMENT = f"{__name__}.environment"
+
 
 @dataclass
 class Environment:
@@ -31,6 +35,10 @@ class Environment:
 
 
 def load(config_uri: str) -> Environment:
+    ctx = click.get_current_context(silent=True)
+    loaded = ctx.meta.get(ENVIRONMENT) if ctx is not None else None
+    if loaded is not None and loaded.config_uri == config_uri:
+        return loaded
     if not os.path.isfile(config_uri.split("#", 1)[0]):
         raise click.BadParameter(f"no such file: {config_uri}", param_hint="INI")
     loader = plaster.get_loader(config_uri, protocols=["wsgi"])
