@@ -25,7 +25,6 @@ def includeme(config: Configurator) -> None:
     # Products read through the object cache, invalidated after each commit.
     catalog = make_catalog(config.registry)
     config.registry.registerUtility(catalog, IProductCatalog)
-    config.register_service(catalog, IProductCatalog)
     config.register_cache_keys(Product, product_keys)
     config.register_cache_keys(Category, category_keys)
     config.register_cache_keys(Base, details_keys)

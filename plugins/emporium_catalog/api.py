@@ -65,7 +65,7 @@ def list_products(request):
         )
     )
     more = len(ids) > per_page
-    catalog = request.find_service(IProductCatalog)
+    catalog = request.registry.getUtility(IProductCatalog)
     products = catalog.views(ids[:per_page])
     request.response.cache_control = "public, max-age=60"
     return {
@@ -90,7 +90,7 @@ def list_products(request):
 
 def get_product(request):
     product_id = request.openapi.parameters.path["id"]
-    catalog = request.find_service(IProductCatalog)
+    catalog = request.registry.getUtility(IProductCatalog)
     product = catalog.product_view(product_id)
     if product is None:
         raise HTTPNotFound()

@@ -172,7 +172,7 @@ class ProductLoader:
     batch, and no query at all when the cache holds them."""
 
     def load_many(self, request, ids) -> list:
-        catalog = request.find_service(IProductCatalog)
+        catalog = request.registry.getUtility(IProductCatalog)
         return [product.view() for product in catalog.load_many(ids)]
 
 
