@@ -30,3 +30,16 @@ class SessionExpired:
 
     request: Any
     session_id: str
+
+
+@dataclass(frozen=True)
+class OrderPlaced:
+    """An order was placed and its transaction committed: sent after the
+    commit, never for one that rolled back or for a repeated submission
+    that got the same order back. Plain values, readable once the
+    order's database session is gone."""
+
+    number: str
+    currency: str
+    total_minor: int
+    user_id: int | None

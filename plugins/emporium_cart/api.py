@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 
 from pyramid.httpexceptions import HTTPNotFound
+from pyramid.view import view_config
 
 from emporium.errors import InvalidInput
 from emporium_cart import schemas
-from emporium_cart.services import CartService, CartView
-from emporium_cart.views import checkout_service, owner
+from emporium_cart.interfaces import ICartService, ICheckoutService, IOrderService
+from emporium_cart.services import CartView
+from emporium_cart.views import owner
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+JSON_API = {"uses_session": True, "openapi": True, "renderer": "json"}
+CART_WRITES = {**JSON_API, "throttle": "cart"}
 
 
 def _money(amount) -> str:
@@ -74,39 +78,47 @@ def _private(request) -> None:
 def _cart_response(request, status: int = 200) -> dict:
     _private(request)
     request.response.status = status
-    service = CartService(request.dbsession)
+    service = request.find_service(ICartService)
     body = cart_json(service.view(service.find(owner(request))))
     body["csrf_token"] = request.session.get_csrf_token()
     return body
 
 
+@view_config(route_name="api.cart", request_method="GET", **JSON_API)
 def get_cart(request):
     return _cart_response(request)
 
 
+@view_config(route_name="api.cart.items", request_method="POST", **CART_WRITES)
 def add_item(request):
     body = request.openapi.body
     product_id = schemas.product_id(body["product_id"])
     quantity = schemas.quantity(body.get("quantity", 1))
-    CartService(request.dbsession).add(
+    request.find_service(ICartService).add(
         owner(request, create=True), product_id, quantity
     )
     return _cart_response(request, 201)
 
 
+@view_config(route_name="api.cart.item", request_method="PATCH", **CART_WRITES)
 def update_item(request):
     product_id = schemas.product_id(request.matchdict["product_id"])
     quantity = schemas.quantity(request.openapi.body["quantity"])
-    CartService(request.dbsession).set_quantity(owner(request), product_id, quantity)
+    cart = request.find_service(ICartService)
+    cart.set_quantity(owner(request), product_id, quantity)
     return _cart_response(request)
 
 
+@view_config(route_name="api.cart.item", request_method="DELETE", **CART_WRITES)
 def remove_item(request):
     product_id = schemas.product_id(request.matchdict["product_id"])
-    CartService(request.dbsession).remove(owner(request), product_id)
+    request.find_service(ICartService).remove(owner(request), product_id)
     return _cart_response(request)
 
 
+@view_config(
+    route_name="api.checkout", request_method="POST", throttle="checkout", **JSON_API
+)
 def checkout(request):
     _private(request)
     key = request.headers.get("Idempotency-Key")
@@ -115,9 +127,8 @@ def checkout(request):
             "Idempotency-Key", "must be 8 to 100 letters, digits or ._:- characters"
         )
     details = schemas.checkout(request.openapi.body)
-    order, replayed = checkout_service(request).place_order(
-        owner(request), details, key
-    )
+    checkout = request.find_service(ICheckoutService)
+    order, replayed = checkout.place_order(owner(request), details, key)
     request.response.status = 201
     request.response.headers["Location"] = request.route_path(
         "api.order", number=order.number
@@ -127,9 +138,10 @@ def checkout(request):
     return order_json(order)
 
 
+@view_config(route_name="api.order", request_method="GET", **JSON_API)
 def get_order(request):
     _private(request)
-    order = checkout_service(request).order_for(
+    order = request.find_service(IOrderService).order_for(
         request.matchdict["number"], owner(request)
     )
     if order is None:
@@ -137,6 +149,7 @@ def get_order(request):
     return order_json(order)
 
 
+@view_config(route_name="api.orders", request_method="GET", **JSON_API)
 def list_orders(request):
     _private(request)
     identity = request.identity
@@ -144,6 +157,7 @@ def list_orders(request):
         return {"orders": []}
     return {
         "orders": [
-            order_json(o) for o in checkout_service(request).history(identity.id)
+            order_json(o)
+            for o in request.find_service(IOrderService).history(identity.id)
         ]
     }

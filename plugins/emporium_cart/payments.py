@@ -8,6 +8,8 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pyramid.config import Configurator
+from pyramid.path import DottedNameResolver
 from zope.interface import implementer
 
 from emporium.errors import EmporiumError
@@ -18,6 +20,7 @@ log = logging.getLogger(__name__)
 APPROVED = "4242424242424242"
 DECLINED = "4000000000000002"
 INSUFFICIENT_FUNDS = "4000000000009995"
+DEFAULT_GATEWAY = "emporium_cart.payments.TestPaymentGateway"
 
 
 class PaymentDeclined(EmporiumError):
@@ -61,5 +64,11 @@ class TestPaymentGateway:
         )
 
 
-def gateway_factory(context, request):
-    return request.registry["emporium.payment_gateway"]
+def includeme(config: Configurator) -> None:
+    """The payment gateway: one process-wide ``IPaymentGateway`` utility,
+    of the class the ``emporium.payment.gateway`` setting names."""
+    dotted = config.get_settings().get("emporium.payment.gateway", DEFAULT_GATEWAY)
+    gateway = DottedNameResolver().resolve(dotted)()
+    if not IPaymentGateway.providedBy(gateway):
+        raise TypeError(f"{type(gateway).__name__} does not provide IPaymentGateway")
+    config.registry.registerUtility(gateway, IPaymentGateway)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pyramid.config import Configurator
 from sqlalchemy import ColumnElement, delete, exists, func, select
 from zope.interface import implementer
 
@@ -20,6 +21,7 @@ from emporium.housekeeping import ISweeper
 from emporium.sessions.models import SessionRecord
 from emporium.sessions.session import SessionConfig
 from emporium.sessions.sweeping import live_session
+from emporium.settings import whole_number
 from emporium_cart.models import Cart, IdempotencyRecord
 
 DEFAULT_IDEMPOTENCY_DAYS = 30
@@ -96,3 +98,17 @@ class ExpiredIdempotencyKeys:
             .execution_options(synchronize_session=False)
         )
         return result.rowcount, ("more" if len(ids) == limit else None)
+
+
+def includeme(config: Configurator) -> None:
+    """`emporium sweep`: carts of sessions that are gone, old idempotency keys."""
+    session_config = config.registry["emporium.session_config"]
+    config.add_sweeper(OrphanedCarts(session_config), "carts")
+    keep_days = whole_number(
+        config.get_settings(),
+        "emporium.idempotency.keep_days",
+        DEFAULT_IDEMPOTENCY_DAYS,
+    )
+    config.add_sweeper(
+        ExpiredIdempotencyKeys(timedelta(days=keep_days)), "idempotency-keys"
+    )

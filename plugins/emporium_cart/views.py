@@ -6,14 +6,14 @@ import secrets
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
+from pyramid.view import view_config
 
 from emporium.errors import Conflict, InvalidInput
 from emporium.security.tokens import sealer
 from emporium_cart import schemas
+from emporium_cart.interfaces import ICartService, ICheckoutService, IOrderService
 from emporium_cart.payments import PaymentDeclined
-from emporium_cart.services import CartService, CheckoutService, Owner
-
-ORDER_COUNTERS = "emporium_cart.order_counters"
+from emporium_cart.services import Owner
 
 
 def owner(request, create: bool = False) -> Owner:
@@ -25,22 +25,19 @@ def owner(request, create: bool = False) -> Owner:
     return Owner(session_id, session.get("user_id"))
 
 
-def checkout_service(request) -> CheckoutService:
-    return CheckoutService(
-        request.dbsession,
-        request.registry["emporium.payment_gateway"],
-        request.tm,
-        request.registry.get(ORDER_COUNTERS),
-    )
-
-
 def _private(request) -> None:
     request.response.cache_control = "private, no-store"
 
 
+@view_config(
+    route_name="cart",
+    request_method="GET",
+    renderer="cart.pt",
+    uses_session=True,
+)
 def cart_page(request):
     _private(request)
-    service = CartService(request.dbsession)
+    service = request.find_service(ICartService)
     return {
         "cart": service.view(service.find(owner(request))),
         "messages": request.session.pop_flash(),
@@ -48,19 +45,32 @@ def cart_page(request):
     }
 
 
+@view_config(
+    route_name="cart.summary",
+    request_method="GET",
+    renderer="json",
+    uses_session=True,
+)
 def cart_summary(request):
     """The user-specific bits of every page, fetched apart from the page so
     that the page itself stays cacheable for everyone."""
     _private(request)
     identity = request.identity
     return {
-        "count": CartService(request.dbsession).count(owner(request)),
+        "count": request.find_service(ICartService).count(owner(request)),
         "csrf_token": request.session.get_csrf_token(),
         "greeting": f"Hello, {identity.name or identity.email}" if identity else None,
         "signed_in": identity is not None,
     }
 
 
+@view_config(
+    route_name="cart.items",
+    request_method="POST",
+    require_csrf=False,
+    throttle="cart",
+    uses_session=True,
+)
 def add_item(request):
     """Add to cart. Product pages are cached for everyone and cannot carry a
     shopper's CSRF token, so a form without a valid one (no JavaScript to
@@ -72,7 +82,7 @@ def add_item(request):
         request, request.POST.get("csrf_token", "")
     ):
         request.response.status = 403
-        product = CartService(request.dbsession)._product(product_id)
+        product = request.find_service(ICartService).product(product_id)
         return Response(
             _render(
                 request,
@@ -88,7 +98,7 @@ def add_item(request):
             charset="utf-8",
             cache_control="private, no-store",
         )
-    CartService(request.dbsession).add(
+    request.find_service(ICartService).add(
         owner(request, create=True), product_id, quantity
     )
     request.session.flash("Added to your cart.")
@@ -101,9 +111,12 @@ def _render(request, name: str, value: dict) -> str:
     return render_template(request, name, value)
 
 
+@view_config(
+    route_name="cart.item", request_method="POST", throttle="cart", uses_session=True
+)
 def update_item(request):
     product_id = schemas.product_id(request.matchdict["product_id"])
-    service = CartService(request.dbsession)
+    service = request.find_service(ICartService)
     if request.POST.get("action") == "remove":
         service.remove(owner(request), product_id)
     else:
@@ -114,7 +127,7 @@ def update_item(request):
 
 def _checkout_form(request, values=None, errors=None, message=None, status=200):
     _private(request)
-    service = CartService(request.dbsession)
+    service = request.find_service(ICartService)
     cart = service.view(service.find(owner(request)))
     if not cart.lines and status == 200:
         return HTTPSeeOther(request.route_path("cart"))
@@ -134,12 +147,25 @@ def _checkout_form(request, values=None, errors=None, message=None, status=200):
     }
 
 
+@view_config(
+    route_name="checkout",
+    request_method="GET",
+    renderer="cart_checkout.pt",
+    uses_session=True,
+)
 def checkout_page(request):
     identity = request.identity
     values = {"email": identity.email, "name": identity.name} if identity else {}
     return _checkout_form(request, values)
 
 
+@view_config(
+    route_name="checkout",
+    request_method="POST",
+    throttle="checkout",
+    renderer="cart_checkout.pt",
+    uses_session=True,
+)
 def place_order(request):
     form = request.POST
     values = {key: form.get(key, "") for key in form if key != "payment.card_number"}
@@ -153,7 +179,7 @@ def place_order(request):
         raise InvalidInput("checkout_token", "belongs to another session")
     try:
         details = schemas.checkout(schemas.checkout_from_form(form))
-        order, _ = checkout_service(request).place_order(
+        order, _ = request.find_service(ICheckoutService).place_order(
             owner(request), details, key=f"form:{state['n']}"
         )
     except schemas.InvalidFields as exc:
@@ -175,10 +201,16 @@ def order_lookup_path(request, number: str) -> str:
     return request.route_path("order", number=number, _query={"key": key})
 
 
+@view_config(
+    route_name="order",
+    request_method="GET",
+    renderer="cart_order.pt",
+    uses_session=True,
+)
 def order_page(request):
     _private(request)
     number = request.matchdict["number"]
-    service = checkout_service(request)
+    service = request.find_service(IOrderService)
     order = service.order_for(number, owner(request))
     key = request.GET.get("key")
     if order is None and key:
@@ -190,9 +222,15 @@ def order_page(request):
     return {"order": order, "lookup_path": order_lookup_path(request, number)}
 
 
+@view_config(
+    route_name="account.orders",
+    request_method="GET",
+    renderer="cart_history.pt",
+    uses_session=True,
+)
 def order_history(request):
     _private(request)
     identity = request.identity
     if identity is None:
         return HTTPSeeOther(request.route_path("login", _query={"next": request.path}))
-    return {"orders": checkout_service(request).history(identity.id)}
+    return {"orders": request.find_service(IOrderService).history(identity.id)}

@@ -1,4 +1,5 @@
-"""The charge is given back when the order's transaction does not commit."""
+"""The charge is given back when the order's transaction does not commit;
+``OrderPlaced`` is sent only when it does."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import transaction
 from sqlalchemy import insert
 
 from emporium.database import get_tm_session
+from emporium.events import OrderPlaced
 from emporium_cart.models import Cart, CartLine
 from emporium_cart.payments import TestPaymentGateway
 from emporium_cart.schemas import checkout
@@ -47,9 +49,10 @@ def place(app_config, session_id: str, product_id: int):
     cart.lines.append(CartLine(product_id=product_id, quantity=1))
     dbsession.add(cart)
     dbsession.flush()
-    gateway = RecordingGateway()
-    service = CheckoutService(dbsession, gateway, manager)
-    service.place_order(Owner(session_id, None), DETAILS, key=None)
+    gateway, sent = RecordingGateway(), []
+    service = CheckoutService(dbsession, gateway, manager, sent.append)
+    order, _ = service.place_order(Owner(session_id, None), DETAILS, key=None)
+    gateway.number, gateway.sent = order.number, sent
     return manager, gateway
 
 
@@ -58,9 +61,12 @@ def test_an_aborted_order_gives_the_money_back(app_config):
     assert len(gateway.charged) == 1 and gateway.refunded == []
     manager.abort()
     assert gateway.refunded == gateway.charged
+    assert gateway.sent == []
 
 
 def test_a_committed_order_keeps_it(app_config):
     manager, gateway = place(app_config, "t" * 43, 880_002)
+    assert gateway.sent == []
     manager.commit()
     assert len(gateway.charged) == 1 and gateway.refunded == []
+    assert gateway.sent == [OrderPlaced(gateway.number, "USD", 1499, None)]

@@ -1,0 +1,219 @@
+"""A shopper's cart: its lines, their prices now, and what happens to it when
+the shopper logs in or their session ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from zope.interface import implementer
+
+from emporium.database import utcnow
+from emporium.errors import Conflict
+from emporium.money import from_minor
+from emporium_cart.interfaces import ICartService
+from emporium_cart.models import MAX_QUANTITY, Cart, CartLine
+from emporium_cart.services import products
+from emporium_cart.services.errors import NotInCart, OutOfStock, shortage
+
+FREE_SHIPPING_FROM_MINOR = 5000
+SHIPPING_MINOR = 499
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose cart: the session's, or the logged-in customer's."""
+
+    session_id: str | None
+    user_id: int | None
+
+    @property
+    def scope(self) -> str:
+        return f"user:{self.user_id}" if self.user_id else f"session:{self.session_id}"
+
+
+@dataclass(frozen=True)
+class CartView:
+    lines: list[dict]
+    count: int
+    currency: str
+    subtotal: Decimal
+    shipping: Decimal
+    total: Decimal
+
+
+def totals(subtotal_minor: int) -> tuple[int, int]:
+    """``(shipping, total)`` in minor units for a subtotal."""
+    shipping = (
+        0
+        if subtotal_minor == 0 or subtotal_minor >= FREE_SHIPPING_FROM_MINOR
+        else SHIPPING_MINOR
+    )
+    return shipping, subtotal_minor + shipping
+
+
+def flush_or_retry(dbsession: Session) -> None:
+    """Flush; a concurrent request that wrote the same unique row first
+    makes this one fail its constraint: the request is retried, and finds
+    theirs (a double click adds twice, never a 500)."""
+    try:
+        dbsession.flush()
+    except IntegrityError as exc:
+        from pyramid_retry import mark_error_retryable
+
+        mark_error_retryable(exc)
+        raise
+
+
+def _check_stock(product, quantity: int) -> None:
+    if quantity > product.stock:
+        raise OutOfStock([shortage(product, quantity)])
+
+
+@implementer(ICartService)
+class CartService:
+    def __init__(self, dbsession: Session) -> None:
+        self.dbsession = dbsession
+
+    def find(self, owner: Owner, lock: bool = False) -> Cart | None:
+        if owner.user_id:
+            query = select(Cart).where(Cart.user_id == owner.user_id)
+        elif owner.session_id:
+            query = select(Cart).where(Cart.session_id == owner.session_id)
+        else:
+            return None
+        if lock:
+            query = query.with_for_update()
+        return self.dbsession.scalar(query)
+
+    def get_or_create(self, owner: Owner) -> Cart:
+        cart = self.find(owner)
+        if cart is None:
+            cart = Cart(
+                session_id=None if owner.user_id else owner.session_id,
+                user_id=owner.user_id,
+            )
+            self.dbsession.add(cart)
+            flush_or_retry(self.dbsession)
+        return cart
+
+    def product(self, product_id: int):
+        return products.product(self.dbsession, product_id)
+
+    def add(self, owner: Owner, product_id: int, quantity: int) -> Cart:
+        product = self.product(product_id)
+        cart = self.get_or_create(owner)
+        line = next((li for li in cart.lines if li.product_id == product_id), None)
+        total = quantity + (line.quantity if line else 0)
+        if total > MAX_QUANTITY:
+            raise Conflict(f"at most {MAX_QUANTITY} of one product fit in a cart")
+        _check_stock(product, total)
+        if line is None:
+            cart.lines.append(CartLine(product_id=product_id, quantity=quantity))
+        else:
+            line.quantity = total
+        cart.updated_at = utcnow()
+        flush_or_retry(self.dbsession)
+        return cart
+
+    def set_quantity(self, owner: Owner, product_id: int, quantity: int) -> Cart:
+        cart = self.find(owner)
+        line = (
+            next((li for li in cart.lines if li.product_id == product_id), None)
+            if cart
+            else None
+        )
+        if line is None:
+            raise NotInCart(product_id)
+        if quantity == 0:
+            cart.lines.remove(line)
+        else:
+            _check_stock(self.product(product_id), quantity)
+            line.quantity = quantity
+        cart.updated_at = utcnow()
+        self.dbsession.flush()
+        return cart
+
+    def remove(self, owner: Owner, product_id: int) -> Cart:
+        return self.set_quantity(owner, product_id, 0)
+
+    def drop_anonymous(self, session_id: str) -> None:
+        self.dbsession.execute(
+            delete(Cart)
+            .where(Cart.session_id == session_id, Cart.user_id.is_(None))
+            .execution_options(synchronize_session=False)
+        )
+
+    def view(self, cart: Cart | None) -> CartView:
+        lines: list[dict] = []
+        subtotal_minor = 0
+        if cart is not None and cart.lines:
+            found = products.products(
+                self.dbsession, [line.product_id for line in cart.lines]
+            )
+            now = utcnow()
+            for line in cart.lines:
+                product = found[line.product_id]
+                unit_minor = product.current_price_minor(now)
+                subtotal_minor += unit_minor * line.quantity
+                lines.append(
+                    {
+                        "product_id": product.id,
+                        "name": product.name,
+                        "sku": product.sku,
+                        "image_url": product.image_url,
+                        "quantity": line.quantity,
+                        "unit_price": from_minor(unit_minor, product.currency),
+                        "line_total": from_minor(
+                            unit_minor * line.quantity, product.currency
+                        ),
+                        "currency": product.currency,
+                        "stock": product.stock,
+                        "availability": product.availability,
+                    }
+                )
+        currency = lines[0]["currency"] if lines else "USD"
+        shipping_minor, total_minor = totals(subtotal_minor)
+        return CartView(
+            lines=lines,
+            count=sum(line["quantity"] for line in lines),
+            currency=currency,
+            subtotal=from_minor(subtotal_minor, currency),
+            shipping=from_minor(shipping_minor, currency),
+            total=from_minor(total_minor, currency),
+        )
+
+    def count(self, owner: Owner) -> int:
+        cart = self.find(owner)
+        return sum(line.quantity for line in cart.lines) if cart else 0
+
+    def attach_to_user(self, session_id: str | None, user_id: int) -> None:
+        anonymous = (
+            self.dbsession.scalar(select(Cart).where(Cart.session_id == session_id))
+            if session_id
+            else None
+        )
+        if anonymous is None:
+            return
+        mine = self.dbsession.scalar(select(Cart).where(Cart.user_id == user_id))
+        if mine is None:
+            anonymous.session_id = None
+            anonymous.user_id = user_id
+        else:
+            for line in list(anonymous.lines):
+                existing = next(
+                    (li for li in mine.lines if li.product_id == line.product_id), None
+                )
+                if existing is None:
+                    mine.lines.append(
+                        CartLine(product_id=line.product_id, quantity=line.quantity)
+                    )
+                else:
+                    existing.quantity = min(
+                        MAX_QUANTITY, existing.quantity + line.quantity
+                    )
+            self.dbsession.delete(anonymous)
+        self.dbsession.flush()
