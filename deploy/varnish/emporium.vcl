@@ -7,9 +7,19 @@
 #   never a cookie.
 # - Static assets are kept a day.
 # - Grace: a stale page is served while it is refetched, and for hours when
-#   the /health probe says the app servers are down.
-# - PURGE of one URL, PURGE with "xkey-purge: <keys>" (surrogate keys the app
-#   sends in "xkey") and BAN with "x-ban-prefix", from the "purgers" ACL only.
+#   the probe says the app servers are down or a fetch fails (the balancer's
+#   queue is full, an app server is slow): degrade, never collapse.
+# - GET /proxy-health is answered here (the edge's check of this tier: it
+#   routes here whatever the app servers' state, since cached pages are
+#   served without them).
+# - PURGE of one URL and BAN with "x-ban-prefix" remove pages at once (the
+#   admin's emergency purge); PURGE with "xkey-purge: <keys>" (surrogate keys
+#   the app sends in "xkey", after a change commits) is a soft purge: the
+#   page is refetched by the next request while the stale copy is served to
+#   those arriving in the meantime, so a hot page never piles shoppers up
+#   behind one fetch. From the "purgers" ACL only.
+# - A backend error never reaches the cache, and a shopper whose page could
+#   not be fetched gets its stale copy, else a short 503 with Retry-After.
 # - A first-time visitor gets a session cookie here, even on a hit:
 #   <id>.<hex HMAC-SHA256 of id>, under the first key of
 #   EMPORIUM_SESSION_SECRET (the app's own setting, read from varnishd's
@@ -28,9 +38,16 @@ import header;
 include "emporium-site.vcl";
 
 sub vcl_recv {
-    # Our own markers are never taken from a client.
-    unset req.http.x-emporium-cookie;
+    # Our own markers are never taken from a client, nor carried over by a
+    # restart unless it is the stale-fallback restart (vcl_deliver).
+    if (req.restarts == 0) {
+        unset req.http.x-emporium-stale;
+        unset req.http.x-emporium-cookie;
+    }
     unset req.http.x-cache;
+    if (req.url == "/proxy-health" && (req.method == "GET" || req.method == "HEAD")) {
+        return (synth(200, "OK"));
+    }
     # A request id (the edge's) is passed on only when well formed.
     if (req.http.X-Request-Id && req.http.X-Request-Id !~ "^[A-Za-z0-9._-]{8,64}$") {
         unset req.http.X-Request-Id;
@@ -41,7 +58,7 @@ sub vcl_recv {
             return (synth(405, "Not allowed"));
         }
         if (req.http.xkey-purge) {
-            set req.http.x-purged = xkey.purge(req.http.xkey-purge);
+            set req.http.x-purged = xkey.softpurge(req.http.xkey-purge);
             return (synth(200, "Purged " + req.http.x-purged));
         }
         return (purge);
@@ -75,7 +92,9 @@ sub vcl_recv {
         return (hash);
     }
 
-    call emporium_session_cookie;
+    if (req.restarts == 0) {
+        call emporium_session_cookie;
+    }
 
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
@@ -88,9 +107,10 @@ sub vcl_recv {
         return (pass);
     }
     # While the app servers are healthy a stale page is served only for the
-    # few seconds its refetch takes; when they are down, for the object's
-    # whole grace.
-    if (std.healthy(req.backend_hint)) {
+    # few seconds its refetch takes; when they are down, or the fetch of
+    # this very request failed (a restart from vcl_deliver), for the
+    # object's whole grace.
+    if (std.healthy(req.backend_hint) && !req.http.x-emporium-stale) {
         set req.grace = 10s;
     }
     # The Cookie header stays for the app (it ignores it on cacheable pages)
@@ -153,6 +173,11 @@ sub vcl_hit {
 }
 
 sub vcl_miss {
+    # The fetch failed once and there is no stale copy: the shopper is told
+    # to come back rather than made to wait for a second failure.
+    if (req.http.x-emporium-stale) {
+        return (synth(503, "Busy"));
+    }
     set req.http.x-cache = "MISS";
 }
 
@@ -163,6 +188,7 @@ sub vcl_pass {
 sub vcl_backend_fetch {
     # Our marker is for the shopper, the Cookie header carries it to the app.
     unset bereq.http.x-emporium-cookie;
+    unset bereq.http.x-emporium-stale;
     unset bereq.http.x-cache;
 }
 
@@ -172,6 +198,18 @@ sub vcl_backend_response {
     # What runs behind us is nobody's business.
     unset beresp.http.Server;
 
+    # An error is never stored: a background refetch that fails keeps the
+    # stale copy, a foreground one leaves nothing behind it (no
+    # hit-for-miss that would hide the stale copy from the restart).
+    if (beresp.status >= 500) {
+        if (bereq.is_bgfetch) {
+            return (abandon);
+        }
+        set beresp.uncacheable = true;
+        set beresp.ttl = 0s;
+        set beresp.grace = 0s;
+        return (deliver);
+    }
     if (bereq.url ~ "^/(static/|themes/|images/|favicon\.ico)") {
         if (beresp.status == 200) {
             unset beresp.http.Set-Cookie;
@@ -205,7 +243,32 @@ sub vcl_backend_response {
     return (deliver);
 }
 
+sub vcl_backend_error {
+    # No answer at all (connection refused, timeout): nothing is stored.
+    set beresp.ttl = 0s;
+    set beresp.grace = 0s;
+    set beresp.uncacheable = true;
+    if (bereq.is_bgfetch) {
+        return (abandon);
+    }
+    set beresp.http.x-emporium-fetch-failed = "1";
+}
+
 sub vcl_deliver {
+    # A page that could not be fetched (the apps are busy, slow or down) is
+    # looked up again once, with the whole grace: a stale copy beats an
+    # error. Only what could have been cached; a pass has no copy.
+    if (resp.status >= 502 && resp.status <= 504 && req.restarts == 0
+            && req.http.x-cache == "MISS"
+            && (req.method == "GET" || req.method == "HEAD")) {
+        set req.http.x-emporium-stale = "1";
+        return (restart);
+    }
+    # No answer from the apps for a page that is never cached: the same
+    # short 503 (the app's own errors, and the balancer's, pass as they are).
+    if (resp.http.x-emporium-fetch-failed) {
+        return (synth(503, "Busy"));
+    }
     # A fresh hit, the common case, is the one not marked on the way.
     if (req.http.x-cache) {
         set resp.http.X-Cache = req.http.x-cache;
@@ -236,5 +299,37 @@ sub vcl_deliver {
                 + req.http.x-emporium-cookie
                 + "; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax");
         }
+    }
+}
+
+# The answer when the app servers cannot take a request and no copy is
+# held: short, in the store's look, and telling when to come back. The
+# balancer's own 503 (deploy/haproxy/errors/503.http) says the same.
+sub vcl_synth {
+    if (resp.status == 200 && req.url == "/proxy-health") {
+        set resp.http.Content-Type = "text/plain; charset=utf-8";
+        set resp.http.Cache-Control = "no-store";
+        set resp.body = "OK";
+        return (deliver);
+    }
+    if (resp.status == 503) {
+        set resp.http.Retry-After = "5";
+        set resp.http.Cache-Control = "no-store";
+        set resp.http.Content-Type = "text/html; charset=utf-8";
+        if (req.http.X-Request-Id) {
+            set resp.http.X-Request-Id = req.http.X-Request-Id;
+        }
+        set resp.body = {"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Busy for a moment</title>
+<link rel="stylesheet" href="/themes/default/site.css"></head>
+<body class="section-none theme-default"><main id="content" class="container">
+<section class="error-page status-503"><h1>Busy for a moment</h1>
+<p class="message">So many shoppers are here that this page could not be
+made just now. Please try again in a few seconds.</p>
+<p><a href="/">Back to the store</a></p></section></main></body></html>
+"};
+        return (deliver);
     }
 }

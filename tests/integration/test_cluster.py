@@ -167,3 +167,31 @@ def test_the_store_survives_an_app_server(cluster):
         status, _, _ = fetch(f"{EDGE}/api/v1/products/{number + 1}")
         statuses.append(status)
     assert set(statuses) == {200}, statuses
+
+
+def test_with_every_app_server_down_cached_pages_are_still_served(cluster):
+    """Degrade, never collapse: the balancer marks the apps down, Varnish's
+    probe follows, and the edge, which checks Varnish itself, keeps routing
+    to it; cached pages are served from grace, others get a short 503."""
+    _, output, _ = cluster
+    for _ in range(2):
+        status, headers, cached = fetch(f"{EDGE}/products/7")
+    assert status == 200 and headers.get("x-cache") == "HIT"
+    for name in ("app2", "app3"):  # app1 went in the test above
+        found = re.search(rf"{name} on 127\.0\.0\.1:\d+ \(pid (\d+)\)", output)
+        os.kill(int(found.group(1)), signal.SIGKILL)
+    deadline = time.monotonic() + 60  # a hang guard
+    while fetch("http://127.0.0.1:8090/apps-health")[0] != 503:
+        assert time.monotonic() < deadline, "the balancer never saw the apps go"
+        time.sleep(0.5)
+    # Longer than the edge needs to mark a failing Varnish down (3 checks
+    # 2 s apart): every answer meanwhile is the cached page.
+    until = time.monotonic() + 10
+    while time.monotonic() < until:
+        status, headers, body = fetch(f"{EDGE}/products/7")
+        assert status == 200, (status, body[:300])
+        assert headers["x-cache"] in ("HIT", "HIT-STALE") and body == cached
+        time.sleep(0.5)
+    status, headers, body = fetch(f"{EDGE}/products/8")
+    assert status == 503 and headers["retry-after"] == "5"
+    assert b"Busy for a moment" in body

@@ -1,0 +1,193 @@
+"""deploy/haproxy/haproxy.cfg run by a real HAProxy, with the real Varnish
+(deploy/varnish) and a real app server behind it, as in the cluster:
+
+    edge (HAProxy) -> Varnish -> apps (HAProxy) -> app server
+
+A flooding client gets 429 at the edge and others do not; the edge checks
+Varnish itself; the app servers are given a bounded number of requests, a
+bounded queue waits for them, and past it a request gets an immediate 503
+with Retry-After, or the stale copy of a page Varnish holds."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from tests.conftest import ROOT, build_database, make_settings
+from tests.integration.appserver import app_server
+from tests.integration.test_varnish import SECRET, ensure_varnish, varnish_server
+from tests.services import ensure_debian_packages, free_port, stop, wait_for_port
+
+CONFIG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
+RATE = 40
+# One request at a time per app server (three servers, one app behind them),
+# and one more may wait: the bound is reached with a handful of requests.
+MAXCONN, QUEUE = 1, 1
+
+
+def request(port: int, path: str, method="GET", source="127.0.0.1", headers=None):
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=60, source_address=(source, 0)
+    )
+    try:
+        connection.request(method, path, headers=headers or {})
+        response = connection.getresponse()
+        body = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    haproxy = ensure_debian_packages(["haproxy"], "/usr/sbin/haproxy")
+    ensure_varnish()
+    workdir = tmp_path_factory.mktemp("stack")
+    settings = make_settings(
+        f"sqlite:///{workdir / 'stack.sqlite'}",
+        **{"emporium.session.secret": SECRET, "emporium.trusted_proxies": "127.0.0.1"},
+    )
+    build_database(settings, products=20)
+    edge, apps, varnish = free_port(), free_port(), free_port()
+    with app_server(settings, workdir) as app_port:
+        app = f"127.0.0.1:{app_port}"
+        env = dict(
+            os.environ,
+            EMPORIUM_EDGE=f"127.0.0.1:{edge}",
+            EMPORIUM_VARNISH=f"127.0.0.1:{varnish}",
+            EMPORIUM_APPS_BIND=f"127.0.0.1:{apps}",
+            EMPORIUM_APP1=app,
+            EMPORIUM_APP2=app,
+            EMPORIUM_APP3=app,
+            EMPORIUM_SEARCH=f"127.0.0.1:{free_port()}",
+            EMPORIUM_SEARCH1=app,
+            EMPORIUM_SEARCH2=app,
+            EMPORIUM_EDGE_RATE=str(RATE),
+            EMPORIUM_APP_MAXCONN=str(MAXCONN),
+            EMPORIUM_APP_QUEUE=str(QUEUE),
+            # Longer than any test holds the servers: the bound is the count.
+            EMPORIUM_APP_QUEUE_TIMEOUT="60s",
+        )
+        check = subprocess.run(
+            [haproxy, "-c", "-f", str(CONFIG)], env=env, capture_output=True, text=True
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+        process = subprocess.Popen(
+            [haproxy, "-db", "-f", str(CONFIG)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(edge, process=process)
+            # Varnish probes the balancer's monitor URI, as shipped.
+            with varnish_server(apps, workdir, SECRET, varnish, "/apps-health"):
+                deadline = time.monotonic() + 30  # a hang guard
+                while request(edge, "/health")[0] != 200:
+                    assert time.monotonic() < deadline, "the stack never got healthy"
+                    time.sleep(0.2)
+                yield {"edge": edge, "apps": apps, "varnish": varnish}
+        finally:
+            stop(process)
+
+
+def test_a_flood_is_stopped_at_the_edge_and_others_pass(stack):
+    edge = stack["edge"]
+    statuses = [request(edge, "/health", source="127.0.0.5")[0] for _ in range(RATE)]
+    assert statuses == [200] * RATE
+    statuses = [request(edge, "/health", source="127.0.0.5")[0] for _ in range(5)]
+    assert statuses == [429] * 5
+    status, headers, _ = request(edge, "/health", source="127.0.0.5")
+    assert status == 429 and headers["retry-after"] == "10"
+    assert request(edge, "/health", source="127.0.0.6")[0] == 200
+
+
+def test_purges_are_refused_at_the_edge(stack):
+    for method in ("PURGE", "BAN"):
+        status, _, _ = request(
+            stack["edge"], "/", method, "127.0.0.7", {"x-ban-prefix": "/"}
+        )
+        assert status == 405, method
+
+
+def test_varnish_answers_the_edges_check_itself(stack):
+    status, headers, body = request(stack["varnish"], "/proxy-health")
+    assert status == 200 and body == b"OK"
+    # Not the app's: no session, no request reached the app for it.
+    assert "set-cookie" not in headers and "x-cache" not in headers
+
+
+class Held:
+    """Requests that hold app-server slots: their headers are sent (HAProxy
+    has given them a server), their bodies are not, until released."""
+
+    def __init__(self, port: int, count: int) -> None:
+        self.sockets = []
+        for _ in range(count):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+            sock.sendall(
+                b"POST /cart/items HTTP/1.1\r\nHost: shop\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n"
+                b"Content-Length: 12\r\nConnection: close\r\n\r\nproduct"
+            )
+            self.sockets.append(sock)
+
+    def release(self) -> None:
+        for sock in self.sockets:
+            sock.sendall(b"_id=1")
+            sock.recv(65536)
+            sock.close()
+
+
+def test_past_the_queue_a_request_is_refused_at_once_with_retry_after(stack):
+    apps, varnish = stack["apps"], stack["varnish"]
+    cached = "/products/2"
+    assert request(varnish, cached)[0] == 200  # Varnish holds a copy...
+    status, _, body = request(
+        varnish, "/", "PURGE", headers={"xkey-purge": "product:2"}
+    )
+    assert status == 200 and body  # ...stale now: the next request refetches it
+
+    held = Held(apps, 3 * MAXCONN)
+    answers: list[tuple[int, dict, bytes]] = []
+
+    def one():
+        answers.append(request(apps, "/api/v1/products/1"))
+
+    try:
+        # Each app server has its request; one more may wait for a slot.
+        waiting = threading.Thread(target=one)
+        waiting.start()
+        deadline = time.monotonic() + 30  # a hang guard
+        refused = None
+        while refused is None:
+            assert time.monotonic() < deadline, answers
+            status, headers, body = request(apps, "/api/v1/products/3")
+            if status == 503:
+                refused = (headers, body)
+            else:  # this one found the queue empty and waited its turn
+                answers.append((status, headers, body))
+        headers, body = refused
+        # Answered while every slot is still held: it did not wait for one.
+        assert waiting.is_alive() and not answers
+        assert headers["retry-after"] == "5"
+        assert b"Busy for a moment" in body and b"site.css" in body
+
+        # A page Varnish holds is served stale rather than refused...
+        status, headers, body = request(varnish, cached)
+        assert status == 200 and headers["x-cache"] == "HIT-STALE"
+        # ...and one it does not hold gets the same short answer.
+        status, headers, body = request(varnish, "/products/4")
+        assert status == 503 and headers["retry-after"] == "5"
+        assert b"Busy for a moment" in body
+    finally:
+        held.release()
+    waiting.join(60)
+    # The request that waited in the queue was served once a slot freed.
+    assert [status for status, _, _ in answers] == [200]
