@@ -12,7 +12,6 @@ from pyramid.events import NewResponse
 def includeme(config: Configurator) -> None:
     from emporium_admin.commands import import_products
     from emporium_admin.imports import ImportJobs
-    from emporium_admin.purging import register_default_purger
     from emporium_admin.resources import LOGIN, MANAGE_STAFF, USE, AdminRoot
     from emporium_admin.traffic import REGISTRY_KEY, RequestCounter, count_request
     from emporium_admin.uploads import allow_uploads
@@ -27,7 +26,6 @@ def includeme(config: Configurator) -> None:
     )
 
     settings = config.get_settings()
-    register_default_purger(config)
     allow_uploads(config)
     config.registry["emporium_admin.import_jobs"] = ImportJobs(
         settings.get("emporium.admin.import_dir") or None

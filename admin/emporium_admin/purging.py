@@ -1,30 +1,19 @@
-"""Purging pages from the proxy tier: the embedded default's purger, and
-the plan an emergency purge shows before it runs.
-
-With no proxy configured (the embedded default) a purge is recorded in the
-audit log and logged, so that the console behaves the same everywhere; the
-proxy tier's purger replaces this one by registering its own ``IPurger``.
-"""
+"""The emergency purge: the plan it shows before it runs, and running it
+through the ``IPurger`` utility (``emporium.purge``)."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
-from zope.interface import implementer
 
-from emporium.audit import record
 from emporium.errors import InvalidInput
-from emporium.interfaces import IPurger
+from emporium.interfaces import PurgeResult
 from emporium.sections import get_section, get_sections
 
-log = logging.getLogger(__name__)
-
-NO_PROXY = "recorded, no proxy configured"
 MODES = {
     "url": "One URL",
     "prefix": "Every URL under a prefix",
@@ -35,90 +24,13 @@ MAX_URL = 2000
 SAMPLE = 20
 
 
-@dataclass(frozen=True)
-class PurgeResult:
-    """What one proxy answered for one URL, prefix or key."""
-
-    proxy: str
-    target: str
-    ok: bool
-    message: str
-
-
-@implementer(IPurger)
-class RecordingPurger:
-    """The purger of the embedded default: there is no proxy to tell, so each
-    purge is written to the audit log and logged."""
-
-    proxy = "none"
-
-    def __init__(self, sessions: Callable[[], Session]) -> None:
-        self.sessions = sessions
-
-    def purge_urls(self, urls: Iterable[str], actor: str) -> list[PurgeResult]:
-        return self._record("purge.url", urls, actor)
-
-    def purge_keys(self, keys: Iterable[str], actor: str) -> list[PurgeResult]:
-        return self._record("purge.key", keys, actor)
-
-    def purge_prefix(self, prefix: str, actor: str) -> list[PurgeResult]:
-        """Every URL that starts with ``prefix`` (a ban, in Varnish terms)."""
-        return self._record("purge.prefix", [prefix], actor)
-
-    def _record(self, action: str, targets: Iterable[str], actor: str) -> list:
-        targets = list(dict.fromkeys(targets))
-        if not targets:
-            return []
-        # A session of its own: a purge is audited even when it runs after
-        # the request's transaction committed.
-        with self.sessions() as dbsession, dbsession.begin():
-            for target in targets:
-                record(dbsession, actor, action, target, result=NO_PROXY)
-        for target in targets:
-            log.info("%s %s by %s: %s", action, target, actor, NO_PROXY)
-        return [PurgeResult(self.proxy, t, True, NO_PROXY) for t in targets]
-
-
-def register_default_purger(config) -> None:
-    """Register the recording purger unless another ``IPurger`` is there."""
-    registry = config.registry
-
-    def register() -> None:
-        if registry.queryUtility(IPurger) is None:
-            registry.registerUtility(
-                RecordingPurger(registry["dbsession_factory"]), IPurger
-            )
-
-    # Late in the commit, so that a purger registered beside us wins.
-    config.action("emporium_admin.default_purger", register, order=10)
-
-
-def result_rows(results: Iterable) -> list[dict]:
-    """Any implementation's results as rows for the page: proxy, target,
-    whether it worked and what the proxy said."""
-    rows = []
-    for result in results or ():
-        ok = getattr(result, "ok", None)
-        if ok is None:
-            status = getattr(result, "status", None)
-            ok = isinstance(status, int) and 200 <= status < 300
-        rows.append(
-            {
-                "proxy": str(getattr(result, "proxy", "") or "-"),
-                "target": str(
-                    getattr(result, "target", None)
-                    or getattr(result, "url", None)
-                    or getattr(result, "key", "")
-                ),
-                "ok": bool(ok),
-                "message": str(
-                    getattr(result, "message", None)
-                    or getattr(result, "status", None)
-                    or ""
-                ),
-            }
-        )
-    return rows
+def result_rows(results: Iterable[PurgeResult]) -> list[dict]:
+    """The purger's results as rows for the page: proxy, target, whether it
+    worked and what the proxy said."""
+    return [
+        {"proxy": r.proxy, "target": r.target, "ok": r.ok, "message": r.message}
+        for r in results
+    ]
 
 
 # -- the plan: what an emergency purge will hit ------------------------------
@@ -255,14 +167,10 @@ def plan_purge(dbsession: Session, registry, mode: str, value: str) -> PurgePlan
     )
 
 
-def run_purge(purger, plan: PurgePlan, actor: str) -> list:
+def run_purge(purger, plan: PurgePlan, actor: str) -> list[PurgeResult]:
     """Send the plan to the purger; returns its results."""
     if plan.mode == "url":
         return purger.purge_urls(plan.targets, actor)
     if plan.mode == "prefix":
-        purge_prefix = getattr(purger, "purge_prefix", None)
-        if purge_prefix is not None:
-            return purge_prefix(plan.targets[0], actor)
-        # A purger without bans: the known pages under the prefix, one by one.
-        return purger.purge_urls(plan.pages, actor)
+        return purger.purge_prefix(plan.targets[0], actor)
     return purger.purge_keys(plan.targets, actor)

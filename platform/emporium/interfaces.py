@@ -1,8 +1,11 @@
 """The replaceable parts of the platform, each described by an interface.
 
-Implementations are registered in the Pyramid registry (as utilities or as
-``pyramid_services`` factories) and looked up by interface, never imported.
+Implementations are registered in the Pyramid registry (process-wide ones as
+utilities, per-request ones as ``pyramid_services`` factories) and looked up
+by interface, never imported (docs/architecture.md).
 """
+
+from dataclasses import dataclass
 
 from zope.interface import Attribute, Interface
 
@@ -123,9 +126,31 @@ class IPaymentGateway(Interface):
         Raises ``PaymentDeclined`` when the card is refused.
         """
 
+    def refund(result):
+        """Give back the whole of a charge: ``result`` is the
+        ``PaymentResult`` this gateway's ``charge`` returned. Used when an
+        order cannot be completed after its payment was taken."""
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """What one proxy answered for one URL, batch of keys or prefix (the
+    ``target``); with no proxy configured, ``proxy`` is ``"none"``."""
+
+    proxy: str
+    target: str
+    ok: bool
+    message: str
+    status: int | None = None
+    attempts: int = 0
+
 
 class IPurger(Interface):
-    """Removes pages from the proxy tier's cache (Varnish in the cluster)."""
+    """Removes pages from the proxy tier's cache (Varnish in the cluster).
+
+    Every method returns a list of ``PurgeResult`` and writes each target to
+    the audit log with ``actor`` (who asked); repeated targets count once,
+    and nothing to purge returns ``[]`` and audits nothing."""
 
     def purge_urls(urls, actor):
         """Purge these URLs (paths, or absolute URLs) from every proxy.
@@ -137,3 +162,8 @@ class IPurger(Interface):
     def purge_keys(keys, actor):
         """Purge every page tagged with one of these surrogate keys
         (``product:42``, ``category:7``); return ``PurgeResult``s, audited."""
+
+    def purge_prefix(prefix, actor):
+        """Purge every cached URL whose path starts with ``prefix`` (a path
+        such as ``/books/``: a ban, in Varnish terms); return
+        ``PurgeResult``s, audited."""

@@ -24,8 +24,6 @@ from emporium.interfaces import IPurger
 def purge(ini: str, urls: tuple[str, ...], tags: tuple[str, ...]) -> None:
     """Purge pages from the proxy tier: URLs (paths or absolute URLs), or
     every page tagged with a key."""
-    from emporium.purge import recording_purger
-
     if not urls and not tags:
         raise click.UsageError("give a URL to purge, or --tag KEY")
     for url in urls:
@@ -35,7 +33,7 @@ def purge(ini: str, urls: tuple[str, ...], tags: tuple[str, ...]) -> None:
                 param_hint="URL",
             )
     env = load(ini)
-    purger = env.registry.queryUtility(IPurger) or recording_purger(env.registry)
+    purger = env.registry.getUtility(IPurger)
     actor = cli_actor()
     results = []
     if urls:
@@ -44,12 +42,11 @@ def purge(ini: str, urls: tuple[str, ...], tags: tuple[str, ...]) -> None:
         results += purger.purge_keys(list(tags), actor)
     failed = 0
     for result in results:
-        ok = getattr(result, "ok", False)
-        failed += not ok
+        failed += not result.ok
         click.echo(
-            f"{'ok' if ok else 'FAILED'} {getattr(result, 'proxy', '-')} "
-            f"{getattr(result, 'target', '')}: {getattr(result, 'message', '')}",
-            err=not ok,
+            f"{'ok' if result.ok else 'FAILED'} {result.proxy} "
+            f"{result.target}: {result.message}",
+            err=not result.ok,
         )
     if failed:
         raise click.ClickException(f"{failed} purge(s) failed; see above")

@@ -78,12 +78,10 @@ def purge_after_commit(
 
 def purge(registry, keys: Iterable[str], actor: str = ACTOR) -> list:
     """Purge ``keys`` now through the registered ``IPurger``."""
-    from emporium.purge import recording_purger
-
     keys = sorted(set(keys))
     if not keys:
         return []
-    purger = registry.queryUtility(IPurger) or recording_purger(registry)
+    purger = registry.getUtility(IPurger)
     try:
         return purger.purge_keys(keys, actor)
     except Exception:
@@ -189,7 +187,7 @@ def _after_commit(session: Session) -> None:
     if keys and registry is not None:
         purge(registry, keys, actor)
         repeater = registry.get(_REPEATER)
-        if repeater is not None and registry.queryUtility(IPurger) is not None:
+        if repeater is not None:
             repeater.later(keys, actor)
 
 

@@ -1,5 +1,11 @@
-"""Purging the proxy tier: the Varnish ``IPurger``, registered when
-``emporium.purge.proxies`` names proxies."""
+"""Purging the proxy tier: the one ``IPurger`` utility.
+
+With ``emporium.purge.proxies`` set it sends HTTP purges to every Varnish
+named; without, it is the same purger with no proxy, which records each
+purge in the audit log and logs it, so that the admin console and
+``emporium purge`` behave the same everywhere. A plugin may register its own
+``IPurger`` to replace it.
+"""
 
 from pyramid.config import Configurator
 
@@ -20,21 +26,8 @@ def includeme(config: Configurator) -> None:
     registry = config.registry
     options = settings_of(config.get_settings())
 
-    def make() -> VarnishPurger:
-        return VarnishPurger(sessions=registry["dbsession_factory"], **options)
+    def register() -> None:
+        purger = VarnishPurger(sessions=registry["dbsession_factory"], **options)
+        registry.registerUtility(purger, IPurger)
 
-    if options["proxies"]:
-        config.action(
-            "emporium.purge.purger",
-            lambda: registry.registerUtility(make(), IPurger),
-        )
-    # Without proxies the admin console's recording purger serves; a command
-    # run without one records and logs with ``recording_purger``.
-
-
-def recording_purger(registry):
-    """A purger with no proxy: each purge is recorded in the audit log and
-    logged."""
-    from emporium.purge.varnish import VarnishPurger
-
-    return VarnishPurger((), registry["dbsession_factory"])
+    config.action("emporium.purge.purger", register)

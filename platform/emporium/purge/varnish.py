@@ -9,7 +9,8 @@
 Each request is retried with a short backoff; a proxy that still fails is
 logged at ERROR with what it missed, and every purge is written to the
 audit log (who, what, when, the result on each proxy). With no proxy
-configured, purges are recorded and logged only.
+configured, purges are recorded and logged only (``NO_PROXY``): that is the
+embedded default's purger.
 """
 
 from __future__ import annotations
@@ -18,14 +19,13 @@ import http.client
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 from zope.interface import implementer
 
 from emporium.audit import record
-from emporium.interfaces import IPurger
+from emporium.interfaces import IPurger, PurgeResult
 
 log = logging.getLogger(__name__)
 
@@ -33,18 +33,6 @@ NO_PROXY = "recorded, no proxy configured"
 KEY_HEADER = "xkey-purge"
 # Varnish's http_req_hdr_len is 8 KiB by default: stay well under it.
 MAX_KEYS_BYTES = 4000
-
-
-@dataclass(frozen=True)
-class PurgeResult:
-    """What one proxy answered for one URL, key batch or prefix."""
-
-    proxy: str
-    target: str
-    ok: bool
-    message: str
-    status: int | None = None
-    attempts: int = 0
 
 
 def key_batches(keys: Sequence[str], limit: int = MAX_KEYS_BYTES) -> list[str]:
@@ -109,6 +97,9 @@ class VarnishPurger:
 
     def purge_prefix(self, prefix: str, actor: str) -> list[PurgeResult]:
         """Every cached URL under ``prefix`` (a ban, in Varnish terms)."""
+        prefix = prefix.strip()
+        if not prefix:
+            return []
         results = [
             self._send(proxy, "BAN", "/", {"x-ban-prefix": prefix}, prefix)
             for proxy in self.proxies

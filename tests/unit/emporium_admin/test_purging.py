@@ -1,74 +1,27 @@
-"""The recording purger of the embedded default, and purge plans."""
+"""Purge plans, and the purger's results as rows."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-from zope.interface.verify import verifyClass, verifyObject
+from sqlalchemy.orm import Session
 
-from emporium.audit import AuditEntry
 from emporium.errors import InvalidInput
-from emporium.interfaces import IPurger
-from emporium_admin.purging import (
-    NO_PROXY,
-    PurgeResult,
-    RecordingPurger,
-    plan_purge,
-    result_rows,
-    run_purge,
-)
+from emporium.interfaces import PurgeResult
+from emporium_admin.purging import plan_purge, result_rows, run_purge
 from emporium_catalog.models import Category, Product
 
 
-@pytest.fixture
-def purger(engine):
-    return RecordingPurger(sessionmaker(bind=engine))
-
-
-def test_it_provides_the_interface(purger):
-    assert verifyClass(IPurger, RecordingPurger)
-    assert verifyObject(IPurger, purger)
-
-
-def test_each_purge_is_audited_and_reported(purger, engine):
-    results = purger.purge_urls(["/a-page", "/a-page", "/other"], "user:1 a@b.c")
-    assert results == [
-        PurgeResult("none", "/a-page", True, NO_PROXY),
-        PurgeResult("none", "/other", True, NO_PROXY),
-    ]
-    keys = purger.purge_keys(["product:77001"], "cli:ops")
-    assert [r.target for r in keys] == ["product:77001"]
-    with Session(engine) as session:
-        entry = session.scalars(
-            select(AuditEntry).where(AuditEntry.target == "product:77001")
-        ).one()
-    assert (entry.action, entry.actor, entry.result) == (
-        "purge.key",
-        "cli:ops",
-        NO_PROXY,
-    )
-    assert purger.purge_urls([], "nobody") == []
-
-
-def test_results_of_any_purger_become_rows():
-    class Foreign:
-        proxy = "varnish-1"
-        url = "/x"
-        status = 200
-
-    class Failed:
-        proxy = "varnish-2"
-        key = "product:1"
-        status = 503
-
+def test_results_become_rows():
     rows = result_rows(
-        [Foreign(), Failed(), PurgeResult("p", "/y", False, "timed out")]
+        [
+            PurgeResult("varnish-a", "/x", True, "200 Purged", 200, 1),
+            PurgeResult("varnish-b", "product:1", False, "503 Busy", 503, 3),
+        ]
     )
-    assert [(r["proxy"], r["target"], r["ok"]) for r in rows] == [
-        ("varnish-1", "/x", True),
-        ("varnish-2", "product:1", False),
-        ("p", "/y", False),
+    assert [(r["proxy"], r["target"], r["ok"], r["message"]) for r in rows] == [
+        ("varnish-a", "/x", True, "200 Purged"),
+        ("varnish-b", "product:1", False, "503 Busy"),
     ]
 
 
@@ -124,14 +77,11 @@ def test_plan_of_a_category_and_of_a_prefix(session, app_config):
     assert "/books/" in everything.pages and everything.more > 0
 
 
-def test_a_purger_without_bans_gets_the_pages_of_a_prefix(session, app_config):
-    class UrlsOnly:
-        def purge_urls(self, urls, actor):
-            return [PurgeResult("proxy", url, True, "purged") for url in urls]
-
-        def purge_keys(self, keys, actor):
-            raise AssertionError("not for a prefix")
+def test_a_prefix_is_sent_as_one_ban(session, app_config):
+    class Bans:
+        def purge_prefix(self, prefix, actor):
+            return [PurgeResult("proxy", prefix, True, "200 Ban added")]
 
     plan = plan_purge(session, app_config.registry, "prefix", "/books/")
-    results = run_purge(UrlsOnly(), plan, "tester")
-    assert [r.target for r in results] == plan.pages
+    results = run_purge(Bans(), plan, "tester")
+    assert [r.target for r in results] == ["/books/"]
