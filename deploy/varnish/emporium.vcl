@@ -230,6 +230,14 @@ sub vcl_backend_response {
         set beresp.ttl = 120s;
         return (deliver);
     }
+    # An https copy (absolute URLs, HSTS) is never served over http: the
+    # edge sets X-Forwarded-Proto, and each scheme gets its own variant
+    # (a variant, not a hash input, so a purge of the URL takes both).
+    if (!beresp.http.Vary) {
+        set beresp.http.Vary = "X-Forwarded-Proto";
+    } elsif (beresp.http.Vary !~ "(?i)x-forwarded-proto") {
+        set beresp.http.Vary = beresp.http.Vary + ", X-Forwarded-Proto";
+    }
     # beresp.ttl comes from s-maxage. Stale copies stay for grace.
     set beresp.grace = 6h;
     set beresp.keep = 1h;
