@@ -61,7 +61,7 @@ def _find(
     unavailable, and the list falls back to scanning names."""
     try:
         return catalog.find_products(
-            request.dbsession, request.find_service(ISearch), filters, number
+            request.dbsession, request.registry.getUtility(ISearch), filters, number
         )
     except SearchUnavailable as exc:
         log.warning("catalog list: search unavailable, scanning names: %s", exc)

@@ -14,7 +14,6 @@ def includeme(config: Configurator) -> None:
 
     search = make_search(config.registry)
     config.registry.registerUtility(search, ISearch)
-    config.register_service_factory(lambda context, request: search, ISearch)
     indexer = indexing.BackgroundIndexer(search.update)
     config.registry.registerUtility(indexer, ISearchIndexer)
     indexing.listen(config.registry["dbsession_factory"], config.registry)

@@ -40,7 +40,7 @@ def load_products(request, ids: list[int]) -> list:
 
 
 def _search(request, conditions):
-    result = request.find_service(ISearch).search(conditions)
+    result = request.registry.getUtility(ISearch).search(conditions)
     return result, load_products(request, result.ids)
 
 
@@ -161,7 +161,7 @@ def api_search(request):
 
 def api_suggest(request):
     text = request.openapi.parameters.query.get("q", "")
-    suggestions = request.find_service(ISearch).suggest(text, SUGGESTIONS)
+    suggestions = request.registry.getUtility(ISearch).suggest(text, SUGGESTIONS)
     request.response.cache_control = "public, max-age=60, s-maxage=300"
     return {
         "query": text,
