@@ -1,21 +1,18 @@
-"""The console's catalog work, without HTTP: listing products by keyset,
-finding them by words through the search service, saving a product with its
-section's own fields, and auditing what changed."""
+"""The console's catalog reading, without HTTP: listing products by keyset,
+finding them by words through the search service. Products are written
+through the catalog's ``IProductWriter``."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from emporium.audit import record
 from emporium.search.conditions import MAX_PAGE, SearchConditions, words_of
 from emporium.search.interfaces import ISearch
-from emporium_admin.forms import FormField, section_form_fields
 from emporium_catalog.models import Category, Product
 
 PAGE_SIZE = 50
@@ -174,110 +171,13 @@ def details_of(dbsession: Session, section, product_id: int | None):
     return dbsession.get(section.details_model, product_id)
 
 
-def details_values(section, row) -> dict:
-    """The section's fields of ``row`` as form text."""
+def details_values(fields, row) -> dict:
+    """The section's ``fields`` of ``row`` as form text."""
     values = {}
-    for field in section_form_fields(section) if section else ():
+    for field in fields:
         value = getattr(row, field.name, None) if row is not None else None
         values[field.name] = "" if value is None else str(value)
     return values
-
-
-def unique_clashes(
-    dbsession: Session,
-    section,
-    fields: Sequence[FormField],
-    details: dict,
-    product_id: int | None,
-    errors: dict,
-) -> None:
-    """Name the field when another product already has a unique value."""
-    model = section.details_model if section else None
-    for field in fields:
-        value = details.get(field.name)
-        if not field.unique or value is None or model is None:
-            continue
-        other = dbsession.scalar(
-            select(model.product_id).where(getattr(model, field.name) == value)
-        )
-        if other is not None and other != product_id:
-            errors[f"detail.{field.name}"] = f"product {other} already has this value"
-
-
-def _plain(value) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-def save_product(
-    dbsession: Session,
-    product: Product | None,
-    section,
-    values: dict,
-    details: dict,
-    actor: str,
-) -> tuple[Product, dict]:
-    """Create or update a product and its section's row; audit the change.
-    Returns the product and the changes ``{field: [old, new]}``."""
-    created = product is None
-    if created:
-        product = Product(section=section.name)
-        dbsession.add(product)
-    changes: dict = {}
-    for name, value in values.items():
-        old = None if created else getattr(product, name)
-        if created or old != value:
-            changes[name] = [_plain(old), _plain(value)]
-            setattr(product, name, value)
-    dbsession.flush()
-    writable = [f for f in section_form_fields(section) if f.writable]
-    if writable:
-        row = dbsession.get(section.details_model, product.id)
-        if row is None:
-            row = section.details_model(product_id=product.id)
-            dbsession.add(row)
-        for field in writable:
-            if field.name not in details:
-                continue
-            old = getattr(row, field.name, None)
-            value = details[field.name]
-            if old != value:
-                changes[f"{section.name}.{field.name}"] = [_plain(old), _plain(value)]
-                setattr(row, field.name, value)
-        dbsession.flush()
-    if changes:
-        record(
-            dbsession,
-            actor,
-            "product.create" if created else "product.update",
-            f"product:{product.id}",
-            sku=product.sku,
-            changes=changes,
-        )
-    return product, changes
-
-
-def quick_update(
-    dbsession: Session, product: Product, values: dict, actor: str
-) -> dict:
-    """Price and stock edited in place from the product list."""
-    changes = {}
-    for name, value in values.items():
-        old = getattr(product, name)
-        if value is not None and old != value:
-            changes[name] = [old, value]
-            setattr(product, name, value)
-    if changes:
-        record(
-            dbsession,
-            actor,
-            "product.update",
-            f"product:{product.id}",
-            sku=product.sku,
-            changes=changes,
-        )
-    return changes
 
 
 def count_products(dbsession: Session) -> int:

@@ -9,6 +9,7 @@ from emporium.interfaces import IProductCatalog, IStoreSection
 def includeme(config: Configurator) -> None:
     from emporium.database import Base
     from emporium_catalog import views
+    from emporium_catalog.interfaces import IProductWriter
     from emporium_catalog.models import Category, Product
     from emporium_catalog.products import (
         ProductChanged,
@@ -19,12 +20,15 @@ def includeme(config: Configurator) -> None:
     )
     from emporium_catalog.seed import CatalogSeeder
     from emporium_catalog.services import make_catalog
+    from emporium_catalog.writes import ProductWriter
 
     config.include("emporium_catalog.routes")
     config.add_migrations("emporium_catalog:migrations")
     # Products read through the object cache, invalidated after each commit.
     catalog = make_catalog(config.registry)
     config.registry.registerUtility(catalog, IProductCatalog)
+    # Products are created and changed through one schema and one write path.
+    config.registry.registerUtility(ProductWriter(config.registry), IProductWriter)
     config.register_cache_keys(Product, product_keys)
     config.register_cache_keys(Category, category_keys)
     config.register_cache_keys(Base, details_keys)

@@ -128,8 +128,8 @@ def test_import_reports_every_bad_row_then_imports_on_request(ini, tmp_path):
 
 
 def test_import_is_the_admin_plugins_command(ini, tmp_path):
-    help = run("import", ini, "--help")
-    assert help.exit_code == 0 and "FILE.csv" in help.output
+    described = run("import", ini, "--help")
+    assert described.exit_code == 0 and "FILE.csv" in described.output
     without = tmp_path / "without-admin.ini"
     without.write_text(
         ini.read_text().replace("cart admin", "cart").replace("cli.sqlite", "w.sqlite")

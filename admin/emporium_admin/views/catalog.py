@@ -21,7 +21,9 @@ from emporium_admin import catalog, forms
 from emporium_admin.imports import export_rows
 from emporium_admin.resources import actor_of
 from emporium_admin.views import page, query_int
+from emporium_catalog.interfaces import IProductWriter
 from emporium_catalog.models import Category, Product
+from emporium_catalog.schema import MAX_STOCK, parse_int, parse_money
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,10 @@ def purge_after_commit(request, keys: list[str]) -> None:
     cache the old data again), in the merchandiser's name, together with
     what the save changed: one purge, not two."""
     pagecache_purge_after_commit(request.dbsession, keys, actor_of(request))
+
+
+def _writer(request) -> IProductWriter:
+    return request.registry.getUtility(IProductWriter)
 
 
 # -- the list ------------------------------------------------------------------
@@ -153,12 +159,10 @@ def quick_edit(request):
     if product is None:
         raise HTTPNotFound()
     errors: dict = {}
-    price = forms.parse_money(
+    price = parse_money(
         request.POST.get("price", ""), product.currency, "price", errors
     )
-    stock = forms.parse_int(
-        request.POST.get("stock", ""), "stock", errors, 0, forms.MAX_STOCK
-    )
+    stock = parse_int(request.POST.get("stock", ""), "stock", errors, 0, MAX_STOCK)
     if (
         price is not None
         and product.sale_price_minor is not None
@@ -171,14 +175,15 @@ def quick_edit(request):
     if errors:
         # The form's action keeps the list's query: the same page comes back.
         return product_list(request, errors={product.id: errors}, status=400)
-    changes = catalog.quick_update(
+    _, changes = _writer(request).save(
         request.dbsession,
         product,
+        get_section(request.registry, product.section),
         {"price_minor": price, "stock": stock},
+        {},
         actor_of(request),
     )
     if changes:
-        purge_after_commit(request, [f"product:{product.id}"])
         request.session.flash(f"Saved {product.sku}: {product.name}.")
     return HTTPSeeOther(back)
 
@@ -206,7 +211,7 @@ def _form(request, product, section, values, details, errors=None, status=200):
         section=section,
         values=values,
         details=details,
-        section_fields=forms.section_form_fields(section),
+        section_fields=_writer(request).input_fields(section),
         section_categories=categories,
         errors=errors or {},
         current_price=forms.money_text(
@@ -223,7 +228,8 @@ def new_product_form(request):
             request, sections=get_sections(request.registry), choose=True, product=None
         )
     values = {"currency": "USD", "stock": "0", "best_seller_rank": "1000000"}
-    return _form(request, None, section, values, catalog.details_values(section, None))
+    fields = _writer(request).input_fields(section)
+    return _form(request, None, section, values, catalog.details_values(fields, None))
 
 
 def edit_product_form(request):
@@ -239,7 +245,7 @@ def edit_product_form(request):
         product,
         section,
         forms.product_values(product),
-        catalog.details_values(section, row),
+        catalog.details_values(_writer(request).input_fields(section), row),
     )
 
 
@@ -256,41 +262,36 @@ def save_product(request):
     if section is None:
         raise InvalidInput("section", "is not a section of the store")
     categories = {
-        c.id: c
+        c.id: c.slug
         for c in catalog.categories_by_section(request.dbsession).get(section.name, [])
     }
+    writer = _writer(request)
+    fields = [f for f in writer.input_fields(section) if f.writable]
     errors: dict = {}
-    values = forms.parse_product(request.POST, categories, errors)
-    fields = [f for f in forms.section_form_fields(section) if f.writable]
-    details = {
-        f.name: forms.parse_field(
-            f, request.POST.get(f"detail.{f.name}"), errors, prefix="detail."
-        )
-        for f in fields
-    }
-    if "sku" not in errors:
-        other = request.dbsession.scalar(
-            select(Product.id).where(Product.sku == values["sku"])
-        )
-        if other is not None and (product is None or other != product.id):
-            errors["sku"] = f"product {other} already has this SKU"
-    catalog.unique_clashes(
+    values, details = writer.parse(
+        section,
+        forms.product_input(request.POST),
+        forms.details_input(request.POST, fields),
+        categories,
+        errors,
+        prefix="detail.",
+    )
+    writer.check(
         request.dbsession,
         section,
-        fields,
+        values,
         details,
         product.id if product else None,
         errors,
+        prefix="detail.",
     )
     if errors:
         shown = {k: request.POST.get(k, "") for k in request.POST}
         detail_text = {f.name: request.POST.get(f"detail.{f.name}", "") for f in fields}
         return _form(request, product, section, shown, detail_text, errors, 400)
-    product, changes = catalog.save_product(
+    product, changes = writer.save(
         request.dbsession, product, section, values, details, actor_of(request)
     )
-    if changes:
-        purge_after_commit(request, [f"product:{product.id}"])
     request.session.flash(
         f"Saved {product.sku}: {product.name}." if changes else "Nothing changed."
     )

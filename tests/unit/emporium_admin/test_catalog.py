@@ -9,7 +9,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from emporium.sections import SectionField, StoreSection
 from emporium_admin.catalog import ProductFilter, list_products
-from emporium_admin.forms import section_form_fields
+from emporium_catalog.schema import section_input_fields
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_a_new_sections_fields_need_no_console_change():
         ),
         details_model=TrainDetails,
     )
-    fields = {f.name: f for f in section_form_fields(trains)}
+    fields = {f.name: f for f in section_input_fields(trains)}
     assert list(fields) == ["gauge", "maker", "length_cm"]
     assert fields["gauge"].choices == ("HO", "N", "O")
     assert fields["maker"].max_length == 80 and not fields["maker"].required

@@ -3,6 +3,9 @@ the background job's record, and an export that imports back."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +21,11 @@ from emporium_catalog.models import Product
 @pytest.fixture
 def sessions(app_config):
     return app_config.registry["dbsession_factory"]
+
+
+def validate(app_config, sessions, data: bytes):
+    with sessions() as dbsession:
+        return CatalogImporter(app_config.registry).validate(dbsession, data)
 
 
 def test_an_export_imports_back_clean(app_config, sessions):
@@ -58,10 +66,7 @@ def test_every_problem_of_a_row_is_reported(app_config, sessions):
         "SALE,store,Sale,5.00,1,6.00,2026-12-02,2026-12-01\n"
         'QUOTE,store,"Broken, quoted",1.00,1,,,,extra\n'
     )
-    with sessions() as dbsession:
-        validation = CatalogImporter(app_config.registry).validate(
-            dbsession, data.encode()
-        )
+    validation = validate(app_config, sessions, data.encode())
     found = {(e.line, e.field) for e in validation.errors}
     assert found == {
         (3, "sku"),
@@ -97,10 +102,12 @@ def test_a_job_records_its_progress_for_every_worker(app_config, tmp_path):
     assert jobs.get("0" * 24) is None
 
 
-def test_export_defuses_formulas_and_import_restores_them(app_config, sessions):
+# The ASCII starters, and the full-width ones spreadsheets read alike.
+@pytest.mark.parametrize("start", ["=", "\uff1d", "\uff0b", "\uff0d", "\uff20"])
+def test_export_defuses_formulas_and_import_restores_them(app_config, sessions, start):
     from emporium_admin.imports import guard, unguard
 
-    formula = '=HYPERLINK("http://evil.example","click")'
+    formula = start + 'HYPERLINK("http://evil.example","click")'
     assert guard(formula) == "'" + formula and unguard(guard(formula)) == formula
     assert guard("Plain kite") == "Plain kite" and guard(5) == 5
     assert unguard("'quoted on purpose") == "'quoted on purpose"
@@ -110,16 +117,43 @@ def test_export_defuses_formulas_and_import_restores_them(app_config, sessions):
         sku = product.sku
     try:
         data = b"".join(export_rows(sessions, app_config.registry, batch=50))
-        import csv
-        import io
-
         rows = list(csv.DictReader(io.StringIO(data.decode())))
         assert next(r for r in rows if r["sku"] == sku)["name"] == "'" + formula
-        importer = CatalogImporter(app_config.registry)
-        with sessions() as dbsession:
-            validation = importer.validate(dbsession, data)
+        validation = validate(app_config, sessions, data)
         row = next(r for r in validation.rows if r.sku == sku)
         assert row.values["name"] == formula
     finally:
         with sessions() as dbsession, dbsession.begin():
             dbsession.scalar(select(Product).where(Product.sku == sku)).name = original
+
+
+def test_an_image_url_the_form_refuses_is_refused_naming_line_and_field(
+    app_config, sessions
+):
+    data = (
+        "sku,section,name,price,image_url\n"
+        "IMG-1,store,Script,1.00,javascript:alert(1)\n"
+        "IMG-2,store,Other host,1.00,//evil.example/x.svg\n"
+        "IMG-3,store,Backslash,1.00,/\\evil.example/x.svg\n"
+        "IMG-4,store,Fine,1.00,/static/kite.png\n"
+    )
+    validation = validate(app_config, sessions, data.encode())
+    assert [(e.line, e.field) for e in validation.errors] == [
+        (2, "image_url"),
+        (3, "image_url"),
+        (4, "image_url"),
+    ]
+    assert [row.sku for row in validation.rows] == ["IMG-4"]
+
+
+def test_sale_dates_without_a_sale_price_are_refused_as_the_form_refuses_them(
+    app_config, sessions
+):
+    data = (
+        "sku,section,name,price,sale_price,sale_starts_at,sale_ends_at\n"
+        "SALE-1,store,No sale price,5.00,,2026-12-01,2026-12-08\n"
+    )
+    validation = validate(app_config, sessions, data.encode())
+    assert [str(e) for e in validation.errors] == [
+        "line 2: sale_price: is required when the sale has a start or an end"
+    ]

@@ -1,5 +1,5 @@
-"""Parsing the console's forms, and the form of a section built from what
-the section declares."""
+"""The product schema every write path parses with (the console's form, the
+CSV import), and the inputs of a section built from what it declares."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 import pytest
 
 from emporium.sections import get_section
-from emporium_admin.forms import (
+from emporium_catalog.schema import (
     parse_field,
+    parse_image_url,
     parse_money,
     parse_product,
     parse_time,
-    section_form_fields,
+    section_input_fields,
 )
 
 
@@ -75,7 +76,7 @@ def test_a_sale_must_be_cheaper_and_end_after_it_starts():
 
 def test_book_form_from_the_section(app_config):
     books = get_section(app_config.registry, "books")
-    fields = {f.name: f for f in section_form_fields(books)}
+    fields = {f.name: f for f in section_input_fields(books)}
     # Declared fields first, in their order, then columns a book needs.
     assert list(fields)[:4] == ["author", "isbn", "age_range", "format"]
     assert fields["author"].required and fields["author"].writable
@@ -87,9 +88,68 @@ def test_book_form_from_the_section(app_config):
 
 def test_section_fields_are_checked_by_kind(app_config):
     games = get_section(app_config.registry, "videogames")
-    fields = {f.name: f for f in section_form_fields(games)}
+    fields = {f.name: f for f in section_input_fields(games)}
     errors = {}
     assert parse_field(fields["platform"], "PC", errors) == "PC"
     parse_field(fields["platform"], "Amiga", errors, prefix="detail.")
     parse_field(fields["content_rating"], "", errors, prefix="detail.")
     assert set(errors) == {"detail.platform", "detail.content_rating"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "//evil.example/x.svg",
+        "/\\evil.example/x.svg",
+        "/\t/evil.example/x.svg",
+        "http://plain.example/x.png",
+        "https:///x.png",
+        "data:image/svg+xml,<svg/>",
+    ],
+)
+def test_an_image_url_elsewhere_than_a_path_or_https_is_refused(url):
+    errors = {}
+    parse_image_url(url, "image_url", errors)
+    assert errors == {"image_url": "must be a path on this site or an https:// URL"}
+
+
+@pytest.mark.parametrize(
+    "url", ["", "/static/kite.png", "https://cdn.example/images/kite.png?w=300"]
+)
+def test_a_path_or_an_https_image_url_is_taken(url):
+    errors = {}
+    assert parse_image_url(url, "image_url", errors) == url and errors == {}
+
+
+def test_sale_dates_need_a_sale_price():
+    errors = {}
+    parse_product(
+        {"sku": "X", "name": "X", "price": "10", "sale_starts_at": "2026-12-01"},
+        {},
+        errors,
+    )
+    assert errors == {"sale_price": "is required when the sale has a start or an end"}
+
+
+def test_a_field_not_given_is_left_out_and_a_category_is_found_by_slug():
+    errors = {}
+    values = parse_product(
+        {
+            "sku": "X",
+            "name": "X",
+            "price": "10",
+            "category": "kites",
+            "section": "store",
+        },
+        {7: "kites"},
+        errors,
+    )
+    assert errors == {} and values["category_id"] == 7
+    assert not {"stock", "image_url", "sale_price_minor"} & set(values)
+    parse_product(
+        {"sku": "X", "name": "X", "price": "1", "category": "nope", "section": "store"},
+        {7: "kites"},
+        errors,
+    )
+    assert errors == {"category": "no category 'nope' in store"}

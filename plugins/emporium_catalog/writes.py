@@ -1,0 +1,233 @@
+"""The one write path of products, behind ``IProductWriter``: the admin's
+form and CSV import, the cart's stock and any API change products here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from zope.interface import implementer
+
+from emporium.audit import record
+from emporium.cache.invalidation import invalidate_after_commit
+from emporium.database import utcnow
+from emporium.pagecache.purging import purge_after_commit
+from emporium.search.interfaces import ISearchIndexer
+from emporium.sections import get_section
+from emporium_catalog.interfaces import IProductWriter
+from emporium_catalog.models import Product
+from emporium_catalog.products import INVENTORY, product_key
+from emporium_catalog.schema import (
+    InputField,
+    parse_details,
+    parse_product,
+    section_input_fields,
+)
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+# How long a bulk write waits for the search index to take in its rows.
+INDEX_WAIT = 300.0
+
+
+def _plain(value) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _nullable(section, name: str) -> bool:
+    column = section.details_model.__table__.columns.get(name)
+    return column is not None and column.nullable
+
+
+@implementer(IProductWriter)
+class ProductWriter:
+    """One per application (see ``IProductWriter``)."""
+
+    def __init__(self, registry) -> None:
+        self.registry = registry
+
+    # input
+
+    def input_fields(self, section) -> list[InputField]:
+        return section_input_fields(section)
+
+    def parse(
+        self,
+        section,
+        given: Mapping,
+        details: Mapping,
+        categories: Mapping[int, str],
+        errors: dict,
+        prefix: str = "",
+    ) -> tuple[dict, dict]:
+        values = parse_product(given, categories, errors)
+        fields = self.input_fields(section) if section is not None else []
+        return values, parse_details(fields, details, errors, prefix)
+
+    def check(
+        self,
+        dbsession: Session,
+        section,
+        values: dict,
+        details: dict,
+        product_id: int | None,
+        errors: dict,
+        prefix: str = "",
+    ) -> None:
+        if "sku" not in errors and values.get("sku"):
+            other = dbsession.scalar(
+                select(Product.id).where(Product.sku == values["sku"])
+            )
+            if other is not None and other != product_id:
+                errors["sku"] = f"product {other} already has this SKU"
+        model = section.details_model if section else None
+        for field in self.input_fields(section) if model is not None else ():
+            value = details.get(field.name)
+            if not field.unique or value is None:
+                continue
+            other = dbsession.scalar(
+                select(model.product_id).where(getattr(model, field.name) == value)
+            )
+            if other is not None and other != product_id:
+                errors[f"{prefix}{field.name}"] = (
+                    f"product {other} already has this value"
+                )
+
+    # writes
+
+    def _write(
+        self, dbsession: Session, product: Product, section, values, details
+    ) -> dict:
+        """Set what differs; return the changes ``{field: [old, new]}``."""
+        created = product.id is None
+        changes: dict = {}
+        for name, value in values.items():
+            old = None if created else getattr(product, name)
+            if created or old != value:
+                changes[name] = [_plain(old), _plain(value)]
+                setattr(product, name, value)
+        dbsession.flush()
+        if details and section.details_model is not None:
+            row = dbsession.get(section.details_model, product.id)
+            if row is None:
+                row = section.details_model(product_id=product.id)
+                dbsession.add(row)
+            for name, value in details.items():
+                old = getattr(row, name, None)
+                if old != value and (value is not None or _nullable(section, name)):
+                    changes[f"{section.name}.{name}"] = [_plain(old), _plain(value)]
+                    setattr(row, name, value)
+            dbsession.flush()
+        return changes
+
+    def save(
+        self,
+        dbsession: Session,
+        product: Product | None,
+        section,
+        values: dict,
+        details: dict,
+        actor: str,
+    ) -> tuple[Product, dict]:
+        created = product is None
+        if created:
+            product = Product(section=section.name)
+            dbsession.add(product)
+        changes = self._write(dbsession, product, section, values, details)
+        if changes:
+            record(
+                dbsession,
+                actor,
+                "product.create" if created else "product.update",
+                f"product:{product.id}",
+                sku=product.sku,
+                changes=changes,
+            )
+            # In the merchandiser's name, with what the save changed: one purge.
+            purge_after_commit(dbsession, [f"product:{product.id}"], actor)
+        return product, changes
+
+    def save_many(
+        self,
+        sessions: Callable[[], Session],
+        rows: Sequence,
+        actor: str,
+        progress: Callable[[int], None] | None = None,
+        batch: int = BATCH,
+    ) -> dict:
+        created = updated = 0
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            with sessions() as dbsession, dbsession.begin():
+                skus = [row.values["sku"] for row in chunk]
+                products = {
+                    p.sku: p
+                    for p in dbsession.scalars(
+                        select(Product).where(Product.sku.in_(skus))
+                    )
+                }
+                for row in chunk:
+                    product = products.get(row.values["sku"])
+                    if product is None:
+                        product = Product(section=row.section)
+                        dbsession.add(product)
+                        created += 1
+                    else:
+                        updated += 1
+                    section = get_section(self.registry, row.section)
+                    self._write(dbsession, product, section, row.values, row.details)
+            if progress is not None:
+                progress(len(chunk))
+        with sessions() as dbsession, dbsession.begin():
+            record(
+                dbsession,
+                actor,
+                "catalog.import",
+                f"{len(rows)} rows",
+                created=created,
+                updated=updated,
+            )
+        self._wait_for_index()
+        return {"created": created, "updated": updated}
+
+    def _wait_for_index(self, timeout: float = INDEX_WAIT) -> None:
+        """Each commit queued its products for the search index in the
+        background: wait for them, so that products reported written can be
+        found by name, and a command does not exit with them still queued."""
+        indexer = self.registry.queryUtility(ISearchIndexer)
+        if indexer is not None and not indexer.drain(timeout):
+            log.warning(
+                "written products are still being indexed after %d s; "
+                "`emporium reindex` catches up on any left out",
+                timeout,
+            )
+
+    # stock
+
+    def products(self, dbsession: Session, product_ids: Iterable[int]) -> dict:
+        ids = list(product_ids)
+        if not ids:
+            return {}
+        return {
+            p.id: p
+            for p in dbsession.scalars(select(Product).where(Product.id.in_(ids)))
+        }
+
+    def take_stock(self, dbsession: Session, product_id: int, quantity: int) -> bool:
+        # The check and the decrement are one statement: no other
+        # transaction can slip between them.
+        taken = dbsession.execute(
+            update(Product)
+            .where(Product.id == product_id, Product.stock >= quantity)
+            .values(stock=Product.stock - quantity, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken == 1:
+            # The UPDATE bypasses the ORM: say which cached figure it made
+            # wrong (invalidated once the transaction commits).
+            invalidate_after_commit(dbsession, [product_key(INVENTORY, product_id)])
+        return taken == 1
