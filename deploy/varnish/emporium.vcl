@@ -24,6 +24,9 @@
 #   <id>.<hex HMAC-SHA256 of id>, under the first key of
 #   EMPORIUM_SESSION_SECRET (the app's own setting, read from varnishd's
 #   environment, so the key is in no file): the app verifies and adopts it.
+#   With it come the session's CSRF token in emporium_csrf (the hex HMAC of
+#   "csrf:<id>", as the app makes it; scripts copy it into forms) and the end
+#   of any emporium_shopper cookie left from an older session.
 #
 # The backend, its probe and the purgers ACL are in emporium-site.vcl, found
 # on vcl_path (start varnishd with -p vcl_path=<site folder>:<this folder>).
@@ -43,6 +46,7 @@ sub vcl_recv {
     if (req.restarts == 0) {
         unset req.http.x-emporium-stale;
         unset req.http.x-emporium-cookie;
+        unset req.http.x-emporium-csrf;
     }
     unset req.http.x-cache;
     if (req.url == "/proxy-health" && (req.method == "GET" || req.method == "HEAD")) {
@@ -139,6 +143,9 @@ sub emporium_session_cookie {
             regsub(std.getenv("EMPORIUM_SESSION_SECRET"), "^\s*(\S+).*$", "\1"),
             "sid:" + req.xid + ":" + now + ":" + std.random(0, 1000000000) + ":"
                 + client.ip + ":" + server.identity), "^0x(.{40}).*$", "\1");
+    set req.http.x-emporium-csrf = regsub(digest.hmac_sha256(
+            regsub(std.getenv("EMPORIUM_SESSION_SECRET"), "^\s*(\S+).*$", "\1"),
+            "csrf:" + req.http.x-emporium-cookie), "^0x", "");
     set req.http.x-emporium-cookie = req.http.x-emporium-cookie + "." + regsub(
         digest.hmac_sha256(
             regsub(std.getenv("EMPORIUM_SESSION_SECRET"), "^\s*(\S+).*$", "\1"),
@@ -188,6 +195,7 @@ sub vcl_pass {
 sub vcl_backend_fetch {
     # Our marker is for the shopper, the Cookie header carries it to the app.
     unset bereq.http.x-emporium-cookie;
+    unset bereq.http.x-emporium-csrf;
     unset bereq.http.x-emporium-stale;
     unset bereq.http.x-cache;
 }
@@ -297,16 +305,23 @@ sub vcl_deliver {
         # This copy carries one visitor's new session id: no cache after us
         # (a CDN, an office proxy) may keep it and hand it to someone else.
         set resp.http.Cache-Control = "private, no-store";
-        # The app's attributes: 30 days, HttpOnly, SameSite=Lax, Secure on TLS.
+        # The app's attributes: 30 days, HttpOnly, SameSite=Lax, Secure on TLS;
+        # the token is for scripts (not HttpOnly).
         if (req.http.X-Forwarded-Proto ~ "(?i)^https") {
-            header.append(resp.http.Set-Cookie, "emporium_session="
-                + req.http.x-emporium-cookie
-                + "; Max-Age=2592000; Path=/; Secure; HttpOnly; SameSite=Lax");
+            set req.http.x-emporium-attributes = "; Max-Age=2592000; Path=/; Secure; SameSite=Lax";
         } else {
-            header.append(resp.http.Set-Cookie, "emporium_session="
-                + req.http.x-emporium-cookie
-                + "; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax");
+            set req.http.x-emporium-attributes = "; Max-Age=2592000; Path=/; SameSite=Lax";
         }
+        header.append(resp.http.Set-Cookie, "emporium_session="
+            + req.http.x-emporium-cookie + req.http.x-emporium-attributes
+            + "; HttpOnly");
+        header.append(resp.http.Set-Cookie, "emporium_csrf="
+            + req.http.x-emporium-csrf + req.http.x-emporium-attributes);
+        if (req.http.Cookie ~ "(^|;\s*)emporium_shopper=") {
+            header.append(resp.http.Set-Cookie,
+                "emporium_shopper=; Max-Age=0; Path=/; SameSite=Lax");
+        }
+        unset req.http.x-emporium-attributes;
     }
 }
 

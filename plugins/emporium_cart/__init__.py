@@ -27,6 +27,8 @@ def includeme(config: Configurator) -> None:
     config.include("emporium_cart.services")
     config.include("emporium_cart.metrics")
     config.include("emporium_cart.sweeping")
+    # The header's count and greeting, kept in a cookie (no request a page).
+    config.include("emporium_cart.shopper")
     # The cart follows the shopper when they log in...
     config.add_subscriber(_attach_cart, UserLoggedIn)
     # ...and ends with the session: an expired one's cookie never finds it.

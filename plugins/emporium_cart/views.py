@@ -46,25 +46,6 @@ def cart_page(request):
 
 
 @view_config(
-    route_name="cart.summary",
-    request_method="GET",
-    renderer="json",
-    uses_session=True,
-)
-def cart_summary(request):
-    """The user-specific bits of every page, fetched apart from the page so
-    that the page itself stays cacheable for everyone."""
-    _private(request)
-    identity = request.identity
-    return {
-        "count": request.find_service(ICartService).count(owner(request)),
-        "csrf_token": request.session.get_csrf_token(),
-        "greeting": f"Hello, {identity.name or identity.email}" if identity else None,
-        "signed_in": identity is not None,
-    }
-
-
-@view_config(
     route_name="cart.items",
     request_method="POST",
     require_csrf=False,

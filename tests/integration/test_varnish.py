@@ -152,7 +152,7 @@ def tier(tmp_path_factory):
         app_server(settings, workdir) as app_port,
         varnish_server(app_port, workdir, SECRET, varnish_port) as port,
     ):
-        yield port, config.registry
+        yield port, config.registry, workdir / f"varnish-{port}"
     config.registry["db.engine"].dispose()
 
 
@@ -425,6 +425,74 @@ def test_the_cookie_varnish_assigns_is_the_apps_session(port, dbsession):
 
 def json_of(response: Response):
     return json.loads(response.body)
+
+
+def backend_requests(instance: Path) -> int:
+    """Varnish's count of requests it sent to the app."""
+    output = subprocess.run(
+        ["varnishstat", "-n", str(instance), "-1", "-f", "MAIN.backend_req"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return int(output.split()[1])
+
+
+def cookies_of(response: Response) -> dict[str, str]:
+    return dict(c.split(";", 1)[0].split("=", 1) for c in response.cookies)
+
+
+def test_a_page_view_costs_the_app_nothing_for_a_shopper_with_a_cart(tier, dbsession):
+    """The header's count, greeting and form token come from cookies: a
+    cached page and its assets are all a page view asks for."""
+    port, instance = tier[0], tier[2]
+    product = a_product(dbsession, 10)
+    first = fetch(port, "/")
+    jar = cookies_of(first)
+    # Varnish gave the new visitor a session and its CSRF token, for scripts.
+    session_id = jar["emporium_session"].rpartition(".")[0]
+    signer = SessionIdSigner([key.encode() for key in SECRET.split()])
+    assert jar["emporium_csrf"] == signer.token("csrf", session_id)
+    csrf_cookie = next(c for c in first.cookies if c.startswith("emporium_csrf="))
+    assert "HttpOnly" not in csrf_cookie
+    cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
+    added = fetch(
+        port,
+        "/api/v1/cart/items",
+        method="POST",
+        body=f'{{"product_id": {product.id}, "quantity": 3}}',
+        headers={
+            "Cookie": cookie,
+            "X-CSRF-Token": jar["emporium_csrf"],
+            "Content-Type": "application/json",
+        },
+    )
+    assert added.status == 201, added.body
+    jar.update(cookies_of(added))
+    assert jar["emporium_shopper"].startswith("3.")
+    cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
+
+    path = f"/products/{product.id}"
+    page = hit_twice(port, path, headers={"Cookie": cookie})
+    assets = re.findall(rb'(?:src|href)="(/(?:static|themes)/[^"]+)"', page.body)
+    assert b"/static/cart/cart.js" in b" ".join(assets)
+    for asset in assets:
+        fetch(port, asset.decode(), headers={"Cookie": cookie})
+
+    before = backend_requests(instance)
+    view = [fetch(port, path, headers={"Cookie": cookie})]
+    view += [fetch(port, a.decode(), headers={"Cookie": cookie}) for a in assets]
+    assert all(r.status == 200 and r.cache == "HIT" for r in view)
+    assert not any(r.cookies for r in view)
+    assert (
+        b"emporium_shopper" not in page.body and b"data-cart-count></span>" in page.body
+    )
+    # One known request to the app: once the counter shows it, it shows all.
+    assert fetch(port, "/health").status == 200
+    deadline = time.monotonic() + 30  # a hang guard
+    while backend_requests(instance) < before + 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert backend_requests(instance) == before + 1
 
 
 def test_a_hit_answers_with_its_own_request_id(port, dbsession):

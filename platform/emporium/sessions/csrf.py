@@ -2,6 +2,13 @@
 
 The token is an HMAC of the session id, so a page needs no database row to
 carry one and a token is worthless with any other session.
+
+The token also travels in a cookie scripts can read (``emporium_csrf``, set
+with the session cookie, by the app or by Varnish for a first visit):
+cached pages carry no token, and the script of the header copies it into
+their forms without asking the app. The check is unchanged: a token is good
+only as the HMAC of the request's own session id, wherever it came from;
+another site can neither read the cookie nor make a token for its victim.
 """
 
 from __future__ import annotations
@@ -10,6 +17,28 @@ from pyramid.interfaces import ICSRFStoragePolicy
 from zope.interface import implementer
 
 CSRF_PURPOSE = "csrf"
+TOKEN_COOKIE = "emporium_csrf"
+
+
+def set_token_cookie(
+    response, signer, session_id: str | None, max_age: int, secure: bool
+) -> None:
+    """Give the browser the token of ``session_id`` (None: take it away),
+    for scripts to copy into forms; it lives as long as the session cookie.
+    Set twice in one response, the last one stands alone."""
+    response.unset_cookie(TOKEN_COOKIE, strict=False)
+    if session_id is None:
+        response.delete_cookie(TOKEN_COOKIE, path="/")
+        return
+    response.set_cookie(
+        TOKEN_COOKIE,
+        signer.token(CSRF_PURPOSE, session_id),
+        max_age=max_age,
+        path="/",
+        secure=secure,
+        httponly=False,
+        samesite="Lax",
+    )
 
 
 @implementer(ICSRFStoragePolicy)

@@ -20,6 +20,7 @@ from emporium.cache.interfaces import IObjectCache
 from emporium.cache.invalidation import invalidate_after_commit
 from emporium.database import utcnow
 from emporium.events import SessionExpired
+from emporium.sessions.csrf import set_token_cookie
 from emporium.sessions.models import SessionRecord
 from emporium.sessions.signing import SessionIdSigner
 
@@ -151,13 +152,15 @@ class ServerSideSession(dict):
         secure = (
             config.secure if config.secure is not None else request.scheme == "https"
         )
+        max_age = int(config.absolute_timeout.total_seconds())
+        set_token_cookie(response, self.signer, self.id, max_age, secure)
         if self.id is None:
             response.delete_cookie(config.cookie_name, path="/")
             return
         response.set_cookie(
             config.cookie_name,
             self.signer.sign(self.id),
-            max_age=int(config.absolute_timeout.total_seconds()),
+            max_age=max_age,
             path="/",
             secure=secure,
             httponly=True,

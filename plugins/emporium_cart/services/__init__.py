@@ -33,10 +33,17 @@ __all__ = [
 
 
 def _cart(context, request) -> CartService:
+    from emporium_cart.shopper import refresh_after_write
+
+    # The header's cookie follows whatever this request does to the cart.
+    refresh_after_write(request)
     return CartService(request.dbsession)
 
 
 def _checkout(context, request) -> CheckoutService:
+    from emporium_cart.shopper import refresh_after_write
+
+    refresh_after_write(request)
     registry = request.registry
     return CheckoutService(
         request.dbsession,
