@@ -190,7 +190,7 @@ def login(app, email, password, status=303):
 def customer(engine, app_config):
     hasher = app_config.registry.getUtility(IPasswordHasher)
     with Session(engine) as session, session.begin():
-        email = f"customer{session.scalar(select(func.count(SessionRecord.id)))}@ex.com"
+        email = f"customer{time.time_ns()}@ex.com"
         create_user(session, hasher, email, "customer password 1")
     return email, "customer password 1"
 

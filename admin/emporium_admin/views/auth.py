@@ -9,16 +9,20 @@ from emporium.accounts.services import authenticate
 from emporium.audit import record
 from emporium.events import UserLoggedIn, UserLoggedOut
 from emporium.interfaces import IPasswordHasher
+from emporium.security.logins import (
+    LOCKED_MESSAGE,
+    count_failure,
+    local_path,
+    locked_for,
+)
 from emporium_admin.resources import is_staff
 from emporium_admin.views import page
 
 
 def _next(request) -> str:
-    target = request.params.get("next", "") or "/admin/"
     # Only console paths: never an open redirect.
-    if not target.startswith("/admin") or "\\" in target or "//" in target:
-        return "/admin/"
-    return target
+    target = local_path(request.params.get("next"), "/admin/", prefix="/admin")
+    return "/admin/" if "//" in target else target
 
 
 def login_form(request):
@@ -28,22 +32,20 @@ def login_form(request):
 
 
 def login(request):
-    hasher = request.registry.getUtility(IPasswordHasher)
     email = request.POST.get("email", "").strip()
+    seconds = locked_for(request, email)
+    if seconds is not None:
+        message = LOCKED_MESSAGE.format(seconds=seconds)
+        return page(
+            request, next=_next(request), email=email, errors={"password": message}
+        )
+    hasher = request.registry.getUtility(IPasswordHasher)
     user = authenticate(
         request.dbsession, hasher, email, request.POST.get("password", "")
     )
     if user is None:
         # Guessing is slowed per account and per client, as on the store.
-        throttle = request.registry.get("emporium.throttle")
-        if throttle is not None:
-            throttle.login_attempt(
-                email or "-",
-                request.client_addr or "-",
-                request.registry.settings.get(
-                    "emporium.throttle.login_failures", "5/15minutes"
-                ),
-            )
+        count_failure(request, email)
     if user is None or not is_staff(user):
         request.response.status = 400
         message = (

@@ -9,14 +9,16 @@ from emporium.accounts.services import authenticate, create_user
 from emporium.errors import InvalidInput
 from emporium.events import UserLoggedIn, UserLoggedOut
 from emporium.interfaces import IPasswordHasher
+from emporium.security.logins import (
+    LOCKED_MESSAGE,
+    count_failure,
+    local_path,
+    locked_for,
+)
 
 
 def _safe_next(request) -> str:
-    target = request.params.get("next", "/account/orders")
-    # Only paths on this site: never an open redirect.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/account/orders"
-    return target
+    return local_path(request.params.get("next"), "/account/orders")
 
 
 def _form(request, **values):
@@ -61,19 +63,17 @@ def login_form(request):
 
 
 def login(request):
-    hasher = request.registry.getUtility(IPasswordHasher)
     email = request.POST.get("email", "")
+    seconds = locked_for(request, email)
+    if seconds is not None:
+        message = LOCKED_MESSAGE.format(seconds=seconds)
+        return _form(request, email=email, errors={"password": message})
+    hasher = request.registry.getUtility(IPasswordHasher)
     user = authenticate(
         request.dbsession, hasher, email, request.POST.get("password", "")
     )
     if user is None:
-        # Guessing is slowed per account and per client, whatever the cookie.
-        failures = request.registry.settings.get(
-            "emporium.throttle.login_failures", "5/15minutes"
-        )
-        request.registry["emporium.throttle"].login_attempt(
-            email or "-", request.client_addr or "-", failures
-        )
+        count_failure(request, email)
         request.response.status = 400
         return _form(
             request,

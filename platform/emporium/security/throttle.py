@@ -9,6 +9,7 @@ settings; counters live in memory (one process) or Redis (the cluster).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -95,17 +96,44 @@ class Throttle:
                 )
                 raise Throttled(retry_after, route_class)
 
-    def login_attempt(self, account: str, address: str, limit: str) -> None:
-        """Failed-login budget per account and per address."""
+    def _login_keys(self, account: str, address: str):
+        # The account as the login form reads it (stripped, case-folded),
+        # hashed: any spelling of one email meets one budget, and no email
+        # is kept in the counters' storage.
+        folded = account.strip().casefold().encode("utf-8", "surrogatepass")
+        digest = hashlib.sha256(folded).hexdigest()
+        return (("account", digest), ("address", address))
+
+    def login_refused(self, account: str, address: str, limit: str) -> int | None:
+        """Seconds until ``account`` and ``address`` may try to log in again,
+        or None when both are within their failed-login budget. Asked before
+        the password is checked, so an exhausted budget stops every attempt."""
         if not self.enabled:
-            return
+            return None
         item = parse(limit)
-        for kind, identity in (("account", account.lower()), ("address", address)):
-            if not self.limiter.hit(item, "login-failures", kind, identity):
+        for kind, identity in self._login_keys(account, address):
+            if not self.limiter.test(item, "login-failures", kind, identity):
                 reset, _ = self.limiter.get_window_stats(
                     item, "login-failures", kind, identity
                 )
-                raise Throttled(max(1, math.ceil(reset - time.time())), "login")
+                return max(1, math.ceil(reset - time.time()))
+        return None
+
+    def login_failed(self, account: str, address: str, limit: str) -> list[str]:
+        """Count one failed login against the account and the address;
+        return the kinds ("account", "address") this failure locked."""
+        if not self.enabled:
+            return []
+        item = parse(limit)
+        locked = []
+        for kind, identity in self._login_keys(account, address):
+            self.limiter.hit(item, "login-failures", kind, identity)
+            _, remaining = self.limiter.get_window_stats(
+                item, "login-failures", kind, identity
+            )
+            if remaining == 0:
+                locked.append(kind)
+        return locked
 
     def reset(self) -> None:
         self.limiter.storage.reset()
