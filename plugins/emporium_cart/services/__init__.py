@@ -16,6 +16,7 @@ from emporium_cart.services.errors import (
 )
 from emporium_cart.services.idempotency import fingerprint
 from emporium_cart.services.orders import OrderService
+from emporium_catalog.interfaces import IProductWriter
 
 __all__ = [
     "CartService",
@@ -37,7 +38,7 @@ def _cart(context, request) -> CartService:
 
     # The header's cookie follows whatever this request does to the cart.
     refresh_after_write(request)
-    return CartService(request.dbsession)
+    return CartService(request.dbsession, request.registry.getUtility(IProductWriter))
 
 
 def _checkout(context, request) -> CheckoutService:
@@ -47,6 +48,7 @@ def _checkout(context, request) -> CheckoutService:
     registry = request.registry
     return CheckoutService(
         request.dbsession,
+        registry.getUtility(IProductWriter),
         registry.getUtility(IPaymentGateway),
         request.tm,
         registry.notify,

@@ -16,8 +16,12 @@ from emporium.errors import Conflict
 from emporium.money import from_minor
 from emporium_cart.interfaces import ICartService
 from emporium_cart.models import MAX_QUANTITY, Cart, CartLine
-from emporium_cart.services import products
-from emporium_cart.services.errors import NotInCart, OutOfStock, shortage
+from emporium_cart.services.errors import (
+    NotInCart,
+    OutOfStock,
+    ProductNotFound,
+    shortage,
+)
 
 FREE_SHIPPING_FROM_MINOR = 5000
 SHIPPING_MINOR = 499
@@ -75,8 +79,12 @@ def _check_stock(product, quantity: int) -> None:
 
 @implementer(ICartService)
 class CartService:
-    def __init__(self, dbsession: Session) -> None:
+    """``products`` is the catalog's ``IProductWriter``: the cart reads
+    products (their stock, their price now) in its own database session."""
+
+    def __init__(self, dbsession: Session, products) -> None:
         self.dbsession = dbsession
+        self.products = products
 
     def find(self, owner: Owner, lock: bool = False) -> Cart | None:
         if owner.user_id:
@@ -101,7 +109,10 @@ class CartService:
         return cart
 
     def product(self, product_id: int):
-        return products.product(self.dbsession, product_id)
+        found = self.products.products(self.dbsession, [product_id]).get(product_id)
+        if found is None:
+            raise ProductNotFound(product_id)
+        return found
 
     def add(self, owner: Owner, product_id: int, quantity: int) -> Cart:
         product = self.product(product_id)
@@ -151,7 +162,7 @@ class CartService:
         lines: list[dict] = []
         subtotal_minor = 0
         if cart is not None and cart.lines:
-            found = products.products(
+            found = self.products.products(
                 self.dbsession, [line.product_id for line in cart.lines]
             )
             now = utcnow()

@@ -27,7 +27,7 @@ from emporium.money import from_minor
 from emporium_cart.interfaces import ICheckoutService
 from emporium_cart.models import Cart, CartLine, Order, OrderLine
 from emporium_cart.schemas import CheckoutDetails
-from emporium_cart.services import idempotency, products
+from emporium_cart.services import idempotency
 from emporium_cart.services.carts import CartService, Owner, totals
 from emporium_cart.services.errors import OutOfStock, shortage
 
@@ -50,11 +50,14 @@ class CheckoutService:
     def __init__(
         self,
         dbsession: Session,
+        products,
         gateway,
         transaction_manager,
         notify: Callable[[object], None] | None = None,
     ) -> None:
         self.dbsession = dbsession
+        # The catalog's IProductWriter: products read and stock taken.
+        self.products = products
         self.gateway = gateway
         self.tm = transaction_manager
         # Sends ``OrderPlaced`` (the registry's ``notify``) once an order commits.
@@ -70,7 +73,7 @@ class CheckoutService:
                 return existing, True
             record = idempotency.claim(self.dbsession, owner, key, print_)
         cart, lines = self._lock_cart(owner)
-        found = products.products(self.dbsession, (li.product_id for li in lines))
+        found = self.products.products(self.dbsession, [li.product_id for li in lines])
         currency = _one_currency(lines, found)
         self._take_stock(lines, found)
         order = self._write_order(owner, details, lines, found, currency)
@@ -86,7 +89,7 @@ class CheckoutService:
         checkout of the same cart (another tab, a retry without a key) waits
         here, then finds it empty. Lines in product order, so that two
         orders lock products in the same order."""
-        cart = CartService(self.dbsession).find(owner, lock=True)
+        cart = CartService(self.dbsession, self.products).find(owner, lock=True)
         if cart is None or not cart.lines:
             raise Conflict("the cart is empty")
         return cart, sorted(cart.lines, key=lambda line: line.product_id)
@@ -95,13 +98,16 @@ class CheckoutService:
         short = [
             shortage(self._refreshed(found[line.product_id]), line.quantity)
             for line in lines
-            if not products.take(self.dbsession, line.product_id, line.quantity)
+            if not self.products.take_stock(
+                self.dbsession, line.product_id, line.quantity
+            )
         ]
         if short:
             raise OutOfStock(short)
-        products.stock_taken(self.dbsession, (line.product_id for line in lines))
 
     def _refreshed(self, product):
+        # The product was read in this session before another order took
+        # its stock: what is left now.
         self.dbsession.refresh(product, ["stock"])
         return product
 

@@ -12,6 +12,7 @@ from emporium_cart.models import Cart, CartLine
 from emporium_cart.payments import TestPaymentGateway
 from emporium_cart.schemas import checkout
 from emporium_cart.services import CheckoutService, Owner
+from emporium_catalog.interfaces import IProductWriter
 from emporium_catalog.models import Product
 
 
@@ -50,7 +51,8 @@ def place(app_config, session_id: str, product_id: int):
     dbsession.add(cart)
     dbsession.flush()
     gateway, sent = RecordingGateway(), []
-    service = CheckoutService(dbsession, gateway, manager, sent.append)
+    products = app_config.registry.getUtility(IProductWriter)
+    service = CheckoutService(dbsession, products, gateway, manager, sent.append)
     order, _ = service.place_order(Owner(session_id, None), DETAILS, key=None)
     gateway.number, gateway.sent = order.number, sent
     return manager, gateway
