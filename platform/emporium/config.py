@@ -30,6 +30,8 @@ def configure(settings: dict | None = None) -> Configurator:
     config.include("emporium.bodysize")
     # The database session and its transaction, then services.
     config.include("emporium.database")
+    # Work after commit (cache invalidation, purges) for every request session.
+    config.include("emporium.aftercommit")
     config.include("pyramid_services")
     # Sweepers of unreachable rows (sessions register theirs next).
     config.include("emporium.housekeeping")

@@ -13,7 +13,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, object_session
 
 from emporium.cache.interfaces import IObjectCache
-from emporium.cache.invalidation import _PENDING as CACHE_PENDING
+from emporium.cache.invalidation import pending_invalidations
 from emporium.pagecache.keys import category_key, product_change_keys
 from emporium.sections import get_sections
 from emporium_catalog.models import Category, Product, availability_of
@@ -104,7 +104,7 @@ def stock_check(session: Session, registry) -> list[str]:
     UPDATE names the inventory it made wrong) purges a product's pages only
     when its availability differs from the cached figure pages were built
     from (or when no figure is cached: nothing tells what pages show)."""
-    pending = session.info.get(CACHE_PENDING)
+    pending = pending_invalidations(session)
     prefix = f"{INVENTORY}:"
     ids = sorted({int(k[len(prefix) :]) for k in pending or () if k.startswith(prefix)})
     if not ids:

@@ -14,7 +14,7 @@ from zope.interface import implementer
 from emporium.audit import record
 from emporium.cache.invalidation import invalidate_after_commit
 from emporium.database import utcnow
-from emporium.pagecache.purging import purge_after_commit
+from emporium.purge.pages import purge_after_commit
 from emporium.search.interfaces import ISearchIndexer
 from emporium.sections import get_section
 from emporium_catalog.interfaces import IProductWriter

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from emporium.cache.invalidation import watch
+from emporium.aftercommit import watch
 from emporium_catalog.models import Product
 
 

@@ -10,9 +10,8 @@ import webtest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from emporium.aftercommit import watch
 from emporium.audit import AuditEntry
-from emporium.cache.invalidation import watch as watch_cache
-from emporium.pagecache.purging import watch as watch_purges
 from emporium_catalog.models import Category, Product
 
 
@@ -41,8 +40,7 @@ def writer(engine, testapp):
     cache invalidated and the pages purged after each commit."""
     registry = testapp.app.registry
     with Session(engine) as session:
-        watch_cache(session, registry)
-        watch_purges(session, registry)
+        watch(session, registry)
         yield session
 
 

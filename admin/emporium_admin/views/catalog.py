@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from emporium.audit import record
 from emporium.errors import InvalidInput
-from emporium.pagecache.purging import (
+from emporium.purge.pages import (
     purge_after_commit as pagecache_purge_after_commit,
 )
 from emporium.search.conditions import MAX_PAGE

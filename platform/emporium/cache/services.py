@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -18,6 +17,7 @@ from dogpile.cache.region import CacheRegion
 from dogpile.util import NameRegistry
 from zope.interface import implementer
 
+from emporium.aftercommit import Repeater
 from emporium.cache.entries import make_entry
 from emporium.cache.interfaces import IObjectCache
 from emporium.cache.local import HostBus, LmdbBackend
@@ -127,7 +127,7 @@ class ObjectCache:
         self._invalidated_at: dict[str, float] = {}
         # Seconds after which an invalidation is done again (0: never).
         self.repeat_after = 0.0
-        self._repeat: _Repeater | None = None
+        self._repeat: Repeater | None = None
 
     @property
     def counters(self) -> Counters:
@@ -251,10 +251,18 @@ class ObjectCache:
         if self.repeat_after > 0:
             self._repeater().later(keys)
 
-    def _repeater(self) -> _Repeater:
-        if self._repeat is None or self._repeat.pid != os.getpid():
-            self._repeat = _Repeater(self, self.repeat_after)
+    def _repeater(self) -> Repeater:
+        # A process that read the old row just before the commit may have
+        # cached it in a shared tier just after the first deletion.
+        if self._repeat is None:
+            self._repeat = Repeater(
+                self._invalidate_again, self.repeat_after, name="cache-repeat"
+            )
         return self._repeat
+
+    def _invalidate_again(self, keys: list[str], actor: str) -> None:
+        self.backend.delete_multi(keys)
+        self.bus.publish(keys)
 
     def _note_invalidated(self, keys: Sequence[str]) -> None:
         """Remember when keys were invalidated: a value made from a read that
@@ -304,34 +312,6 @@ class ObjectCache:
             close = getattr(tier, "close", None)
             if close is not None:
                 close()
-
-
-class _Repeater:
-    """Deletes invalidated keys once more, a moment later: a process that
-    read the old row just before the commit may have cached it in a shared
-    tier just after the first deletion."""
-
-    def __init__(self, cache: ObjectCache, delay: float) -> None:
-        self.cache = cache
-        self.delay = delay
-        self.pid = os.getpid()
-        self._queue: queue.Queue = queue.Queue()
-        threading.Thread(target=self._run, name="cache-repeat", daemon=True).start()
-
-    def later(self, keys: list[str]) -> None:
-        self._queue.put((time.monotonic() + self.delay, keys))
-
-    def _run(self) -> None:
-        while True:
-            due, keys = self._queue.get()
-            wait = due - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            try:
-                self.cache.backend.delete_multi(keys)
-                self.cache.bus.publish(keys)
-            except Exception:  # a cache error must not end the thread
-                log.exception("repeating the invalidation of %d keys", len(keys))
 
 
 def cache_from_settings(settings: Mapping) -> ObjectCache:

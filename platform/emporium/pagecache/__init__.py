@@ -22,6 +22,6 @@ def includeme(config: Configurator) -> None:
     config.register_cache_partition(Validators.partition, Validators.ttl)
     config.add_tween("emporium.pagecache.headers.page_record_tween_factory")
     config.add_subscriber(finish_on_new_response, NewResponse)
-    config.include("emporium.pagecache.purging")
-    # The purger the purges go to: Varnish when proxies are configured.
+    # Pages purged after commit, through the purger (Varnish when proxies
+    # are configured).
     config.include("emporium.purge")

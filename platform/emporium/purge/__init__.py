@@ -1,4 +1,5 @@
-"""Purging the proxy tier: the one ``IPurger`` utility.
+"""Purging the proxy tier: the one ``IPurger`` utility (``varnish``), and
+the pages purged after each commit (``pages``).
 
 With ``emporium.purge.proxies`` set it sends HTTP purges to every Varnish
 named; without, it is the same purger with no proxy, which records each
@@ -31,3 +32,4 @@ def includeme(config: Configurator) -> None:
         registry.registerUtility(purger, IPurger)
 
     config.action("emporium.purge.purger", register)
+    config.include("emporium.purge.pages")

@@ -7,12 +7,9 @@ from dogpile.cache.api import NO_VALUE
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from emporium.aftercommit import watch
 from emporium.cache.interfaces import IObjectCache
-from emporium.cache.invalidation import (
-    CacheKeysInvalidated,
-    invalidate_after_commit,
-    watch,
-)
+from emporium.cache.invalidation import CacheKeysInvalidated, invalidate_after_commit
 from emporium_bookstore.models import BookDetails
 from emporium_catalog.models import Product
 from emporium_catalog.products import ProductChanged
