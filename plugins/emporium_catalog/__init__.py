@@ -34,6 +34,7 @@ def includeme(config: Configurator) -> None:
     config.register_cache_keys(Base, details_keys)
     # Pages in the proxy tier showing what changed are purged after commit.
     config.include("emporium_catalog.pagekeys")
+    config.include("emporium_catalog.purgemodes")
     config.add_subscriber(
         lambda event: on_product_changed(event, config.registry), ProductChanged
     )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from emporium.audit import AuditEntry
 from emporium.errors import InvalidInput
 from emporium.interfaces import IPurger
-from emporium_admin.purging import MODES, plan_purge, result_rows, run_purge
+from emporium.purge.plans import plan_purge, purge_modes, run_purge
 from emporium_admin.resources import actor_of
 from emporium_admin.views import page, query_int
 
@@ -25,14 +25,14 @@ def purge_form(request):
     plan, errors, status = None, {}, 200
     if "target" in request.GET:
         try:
-            plan = plan_purge(request.dbsession, request.registry, mode, target)
+            plan = plan_purge(request, mode, target)
         except InvalidInput as exc:
             errors[exc.field] = exc.message
             status = 400
     request.response.status = status
     return page(
         request,
-        modes=MODES,
+        modes=purge_modes(request.registry),
         mode=mode,
         target=target,
         plan=plan,
@@ -45,12 +45,12 @@ def purge(request):
     mode = request.POST.get("mode", "")
     target = request.POST.get("target", "")
     try:
-        plan = plan_purge(request.dbsession, request.registry, mode, target)
+        plan = plan_purge(request, mode, target)
     except InvalidInput as exc:
         request.response.status = 400
         return page(
             request,
-            modes=MODES,
+            modes=purge_modes(request.registry),
             mode=mode,
             target=target,
             plan=None,
@@ -60,17 +60,22 @@ def purge(request):
     purger = request.registry.getUtility(IPurger)
     actor = actor_of(request)
     # Everything the page needs from the session is read before the commit.
-    values = page(request, modes=MODES, mode=mode, target=target, plan=plan)
+    values = page(
+        request,
+        modes=purge_modes(request.registry),
+        mode=mode,
+        target=target,
+        plan=plan,
+    )
     # Commit what the request did before telling the proxies: a purger
     # audits in a session of its own, and a purge must never wait on us.
     request.tm.commit()
     try:
-        results = run_purge(purger, plan, actor)
+        results = run_purge(request, purger, plan, actor)
     finally:
         request.tm.begin()
-    rows = result_rows(results)
     # The page shows each proxy's answer, a failure among them included.
-    return values | {"results": rows, "purged_at": datetime.now(UTC)}
+    return values | {"results": results, "purged_at": datetime.now(UTC)}
 
 
 def audit_log(request):

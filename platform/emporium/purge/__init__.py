@@ -1,5 +1,6 @@
-"""Purging the proxy tier: the one ``IPurger`` utility (``varnish``), and
-the pages purged after each commit (``pages``).
+"""Purging the proxy tier: the one ``IPurger`` utility (``varnish``), the
+pages purged after each commit (``pages``), and the emergency purge's plans
+(``plans``).
 
 With ``emporium.purge.proxies`` set it sends HTTP purges to every Varnish
 named; without, it is the same purger with no proxy, which records each
@@ -33,3 +34,4 @@ def includeme(config: Configurator) -> None:
 
     config.action("emporium.purge.purger", register)
     config.include("emporium.purge.pages")
+    config.include("emporium.purge.plans")
