@@ -399,6 +399,22 @@ def test_product_form_errors_are_next_to_their_fields(merchandiser, make_product
     assert {"name", "price", "sale_ends_at"} <= fields
 
 
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "//evil.example/x.svg", "/\\evil.example/x.svg"]
+)
+def test_the_form_refuses_an_image_from_another_host(merchandiser, make_product, url):
+    product_id = make_product()
+    form = next(
+        f
+        for f in merchandiser.get(f"/admin/products/{product_id}").forms.values()
+        if f.action == f"/admin/products/{product_id}"
+    )
+    form["image_url"] = url
+    response = form.submit(status=400)
+    fields = {p["data-field"] for p in response.html.select(".field-error")}
+    assert fields == {"image_url"}
+
+
 def test_create_a_book(merchandiser, engine):
     chooser = merchandiser.get("/admin/products/new")
     assert chooser.html.select_one('a[href="/admin/products/new?section=books"]')
