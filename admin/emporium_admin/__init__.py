@@ -8,6 +8,25 @@ anonymous people are sent to the login form and anyone else gets a 403.
 from pyramid.config import Configurator
 from pyramid.events import NewResponse
 
+from emporium.settings import Integer, Setting, Text, declare, setting_value
+
+SETTINGS = declare(
+    Setting(
+        "emporium.admin.import_dir",
+        Text(),
+        None,
+        "where the console keeps uploaded CSV files and their import's progress",
+        shown="`<tmp>/emporium-imports`",
+    ),
+    Setting(
+        "emporium.admin.max_upload_bytes",
+        Integer(1),
+        "10485760",
+        "the largest CSV file `/admin/import` accepts (every other path keeps"
+        " `emporium.max_body_bytes`)",
+    ),
+)
+
 
 def includeme(config: Configurator) -> None:
     from emporium_admin.commands import import_products
@@ -19,7 +38,7 @@ def includeme(config: Configurator) -> None:
     settings = config.get_settings()
     allow_uploads(config)
     config.registry["emporium_admin.import_jobs"] = ImportJobs(
-        settings.get("emporium.admin.import_dir") or None
+        setting_value(settings, "emporium.admin.import_dir")
     )
     config.add_command(import_products)
     config.registry[REGISTRY_KEY] = RequestCounter()

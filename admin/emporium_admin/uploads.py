@@ -11,9 +11,9 @@ from __future__ import annotations
 from pyramid.interfaces import IExecutionPolicy
 
 from emporium.bodysize import BodyLimitPolicy
+from emporium.settings import setting_value
 
 IMPORT_PATH = "/admin/import"
-DEFAULT_LIMIT = 10 * 1024 * 1024
 
 
 class UploadLimitPolicy:
@@ -29,9 +29,7 @@ class UploadLimitPolicy:
 
 
 def allow_uploads(config) -> None:
-    limit = int(
-        config.get_settings().get("emporium.admin.max_upload_bytes", DEFAULT_LIMIT)
-    )
+    limit = setting_value(config.get_settings(), "emporium.admin.max_upload_bytes")
 
     def wrap() -> None:
         registry = config.registry

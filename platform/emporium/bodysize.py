@@ -14,6 +14,8 @@ from pyramid.config import Configurator
 from pyramid.interfaces import IExecutionPolicy
 from pyramid.router import default_execution_policy
 
+from emporium.settings import setting_value
+
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -83,7 +85,7 @@ class BodyLimitPolicy:
 
 
 def includeme(config: Configurator) -> None:
-    limit = int(config.get_settings().get("emporium.max_body_bytes", 65536))
+    limit = setting_value(config.get_settings(), "emporium.max_body_bytes")
 
     def wrap_policy() -> None:
         registry = config.registry

@@ -15,11 +15,13 @@ from pyramid.router import Router
 from emporium.errors import ConfigurationError
 from emporium.plugins import include_plugins
 from emporium.security.production import check_production
-from emporium.settings import normalize_settings
+from emporium.settings import normalize_settings, validate
 
 
 def configure(settings: dict | None = None) -> Configurator:
     settings = normalize_settings(settings or {})
+    # Every declared setting the .ini holds is read once: a bad one is named.
+    validate(settings)
     # production.ini refuses default secrets and debug features, by name.
     check_production(settings)
     config = Configurator(settings=settings)

@@ -43,7 +43,7 @@ from pyramid.events import NewResponse
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 
-from emporium.errors import ConfigurationError
+from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,6 @@ REGISTRY_KEY = "emporium.metrics"
 STORE_KEY = "emporium.metrics.store"
 REQUESTS_KEY = "emporium.metrics.requests"
 ALLOW_KEY = "emporium.metrics.allow"
-DEFAULT_ALLOW = "127.0.0.0/8 ::1"
 PUBLISH_EVERY = 5.0
 ARCHIVE = "retired.json"
 
@@ -324,14 +323,10 @@ def count_response(event: NewResponse) -> None:
 def includeme(config: Configurator) -> None:
     config.registry[REGISTRY_KEY] = CollectorRegistry(auto_describe=True)
     config.add_directive("add_metrics_collector", add_metrics_collector)
-    allow = config.get_settings().get("emporium.metrics.allow", DEFAULT_ALLOW)
-    try:
-        config.registry[ALLOW_KEY] = [
-            ipaddress.ip_network(item, strict=False) for item in allow.split()
-        ]
-    except ValueError as exc:
-        raise ConfigurationError(f"emporium.metrics.allow: {exc}") from None
-    directory = (config.get_settings().get("emporium.metrics.dir") or "").strip()
+    config.registry[ALLOW_KEY] = setting_value(
+        config.get_settings(), "emporium.metrics.allow"
+    )
+    directory = setting_value(config.get_settings(), "emporium.metrics.dir")
     if directory:
         config.registry[STORE_KEY] = Publisher(
             MetricsStore(directory), config.registry[REGISTRY_KEY]

@@ -10,6 +10,7 @@ from importlib.metadata import entry_points
 from pyramid.config import Configurator
 
 from emporium.errors import PluginError
+from emporium.settings import setting_value, validate
 
 ENTRY_POINT_GROUP = "emporium.plugins"
 
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 def enabled_plugins(settings) -> list[str]:
     """The plugin names the setting enables, in order, without repeats."""
     names: list[str] = []
-    for name in (settings.get("emporium.plugins") or "").split():
+    for name in setting_value(settings, "emporium.plugins"):
         if name not in names:
             names.append(name)
     return names
@@ -27,6 +28,11 @@ def enabled_plugins(settings) -> list[str]:
 
 def installed_plugins() -> dict[str, object]:
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def include_plugins(config: Configurator) -> list[str]:
@@ -43,15 +49,23 @@ def include_plugins(config: Configurator) -> list[str]:
                 f"(installed plugins: {known})"
             )
         try:
-            config.include(entry_point.load())
+            module = entry_point.load()
+        except Exception as exc:
+            raise PluginError(
+                f"plugin {name!r} ({entry_point.value}) failed to load: "
+                f"{type(exc).__name__}: {_first_line(exc)}"
+            ) from exc
+        # The plugin's own settings (its module's SETTINGS), read once.
+        validate(config.registry.settings)
+        try:
+            config.include(module)
             config.commit()
         except PluginError:
             raise
         except Exception as exc:
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise PluginError(
                 f"plugin {name!r} ({entry_point.value}) failed to load: "
-                f"{type(exc).__name__}: {message}"
+                f"{type(exc).__name__}: {_first_line(exc)}"
             ) from exc
         loaded.append(name)
         log.debug("loaded plugin %s from %s", name, entry_point.value)

@@ -22,11 +22,11 @@ from typing import Any
 
 from chameleon import PageTemplateFile
 from pyramid.config import Configurator
-from pyramid.settings import asbool
 from zope.interface import implementer
 
 from emporium.errors import ConfigurationError
 from emporium.interfaces import IThemeLookup
+from emporium.settings import setting_value
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
@@ -194,7 +194,7 @@ def template_globals(request, templates: Templates) -> dict[str, Any]:
         "request": request,
         "section": section,
         "sections": request.sections,
-        "site_title": request.registry.settings.get("emporium.site_title", "Emporium"),
+        "site_title": setting_value(request.registry.settings, "emporium.site_title"),
         "money": format_money,
         "theme_name": request.registry.getUtility(IThemeLookup).theme_for_host(
             request.domain
@@ -225,14 +225,14 @@ def add_template_folder(config: Configurator, spec: str) -> None:
 
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
-    directories = (settings.get("emporium.themes.directories") or "").split()
+    directories = setting_value(settings, "emporium.themes.directories")
     if not directories:
         raise ConfigurationError("emporium.themes.directories is not set")
     lookup = ThemeLookup(
         directories=[os.path.abspath(d) for d in directories],
-        default_theme=settings.get("emporium.themes.default", "default"),
-        host_themes=parse_host_themes(settings.get("emporium.themes.hosts")),
-        auto_reload=asbool(settings.get("pyramid.reload_templates", False)),
+        default_theme=setting_value(settings, "emporium.themes.default"),
+        host_themes=parse_host_themes(setting_value(settings, "emporium.themes.hosts")),
+        auto_reload=setting_value(settings, "pyramid.reload_templates"),
     )
     config.registry.registerUtility(lookup, IThemeLookup)
     config.add_directive("add_template_folder", add_template_folder)

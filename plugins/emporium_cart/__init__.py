@@ -4,6 +4,23 @@ their JSON API. Uses the catalog plugin's products."""
 from pyramid.config import Configurator
 
 from emporium.events import SessionExpired, UserLoggedIn
+from emporium.settings import Integer, Setting, Text, declare
+
+SETTINGS = declare(
+    Setting(
+        "emporium.idempotency.keep_days",
+        Integer(1),
+        "30",
+        "days a checkout's idempotency key replays its order;"
+        " `emporium sweep` removes older ones",
+    ),
+    Setting(
+        "emporium.payment.gateway",
+        Text(),
+        "emporium_cart.payments.TestPaymentGateway",
+        "the `IPaymentGateway` implementation",
+    ),
+)
 
 
 def _attach_cart(event: UserLoggedIn) -> None:

@@ -14,13 +14,13 @@ from zope.interface import implementer
 
 from emporium.errors import EmporiumError
 from emporium.interfaces import IPaymentGateway
+from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
 
 APPROVED = "4242424242424242"
 DECLINED = "4000000000000002"
 INSUFFICIENT_FUNDS = "4000000000009995"
-DEFAULT_GATEWAY = "emporium_cart.payments.TestPaymentGateway"
 
 
 class PaymentDeclined(EmporiumError):
@@ -67,7 +67,7 @@ class TestPaymentGateway:
 def includeme(config: Configurator) -> None:
     """The payment gateway: one process-wide ``IPaymentGateway`` utility,
     of the class the ``emporium.payment.gateway`` setting names."""
-    dotted = config.get_settings().get("emporium.payment.gateway", DEFAULT_GATEWAY)
+    dotted = setting_value(config.get_settings(), "emporium.payment.gateway")
     gateway = DottedNameResolver().resolve(dotted)()
     if not IPaymentGateway.providedBy(gateway):
         raise TypeError(f"{type(gateway).__name__} does not provide IPaymentGateway")

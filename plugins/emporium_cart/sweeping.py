@@ -21,10 +21,8 @@ from emporium.housekeeping import ISweeper
 from emporium.sessions.models import SessionRecord
 from emporium.sessions.session import SessionConfig
 from emporium.sessions.sweeping import live_session
-from emporium.settings import whole_number
+from emporium.settings import setting_value
 from emporium_cart.models import Cart, IdempotencyRecord
-
-DEFAULT_IDEMPOTENCY_DAYS = 30
 
 
 @implementer(ISweeper)
@@ -104,11 +102,7 @@ def includeme(config: Configurator) -> None:
     """`emporium sweep`: carts of sessions that are gone, old idempotency keys."""
     session_config = config.registry["emporium.session_config"]
     config.add_sweeper(OrphanedCarts(session_config), "carts")
-    keep_days = whole_number(
-        config.get_settings(),
-        "emporium.idempotency.keep_days",
-        DEFAULT_IDEMPOTENCY_DAYS,
-    )
+    keep_days = setting_value(config.get_settings(), "emporium.idempotency.keep_days")
     config.add_sweeper(
         ExpiredIdempotencyKeys(timedelta(days=keep_days)), "idempotency-keys"
     )

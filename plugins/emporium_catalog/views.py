@@ -12,6 +12,7 @@ from emporium.cache.render import render_page
 from emporium.errors import InvalidInput
 from emporium.interfaces import IProductCatalog
 from emporium.sections import get_section
+from emporium.settings import setting_value
 from emporium_catalog.products import earliest
 from emporium_catalog.services import Cursor
 
@@ -20,7 +21,7 @@ FRONT_PRODUCTS = 12
 
 
 def _page_size(request) -> int:
-    default = int(request.registry.settings["emporium.catalog.page_size"])
+    default = setting_value(request.registry.settings, "emporium.catalog.page_size")
     raw = request.GET.get("per_page")
     if raw is None:
         return default

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from pyramid.config import Configurator
-from pyramid.settings import asbool
 
 from emporium.api.spec import (
     CORE_FRAGMENT,
@@ -43,10 +42,6 @@ def openapi_document(request):
 
 
 def includeme(config: Configurator) -> None:
-    settings = config.get_settings()
-    settings["emporium.api.strict_responses"] = (
-        "true" if asbool(settings.get("emporium.api.strict_responses")) else "false"
-    )
     config.registry[REGISTRY_KEY] = [(CORE_FRAGMENT, load_fragment(CORE_FRAGMENT))]
     _build(config.registry)
     config.add_directive("add_openapi_fragment", add_openapi_fragment)

@@ -26,6 +26,7 @@ from pyramid_openapi3.wrappers import PyramidOpenAPIRequest, PyramidOpenAPIRespo
 from webob.multidict import MultiDict
 
 from emporium.api.problems import problem
+from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +165,8 @@ def invalid_request_view(exc: InvalidRequest, request):
 def response_validation_tween_factory(handler, registry):
     """Check the final response of API views (after exception views ran)."""
 
+    strict = setting_value(registry.settings, "emporium.api.strict_responses")
+
     def response_validation_tween(request):
         response = handler(request)
         if request.environ.get("emporium.validate_response"):
@@ -178,7 +181,7 @@ def response_validation_tween_factory(handler, registry):
                     request.path,
                     "; ".join(map(str, result.errors)),
                 )
-                if registry.settings.get("emporium.api.strict_responses") == "true":
+                if strict:
                     return problem(
                         request, 500, "the response did not match the API description"
                     )

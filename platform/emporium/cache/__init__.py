@@ -7,13 +7,13 @@ from pyramid.config import Configurator
 
 def includeme(config: Configurator) -> None:
     from pyramid.events import ApplicationCreated, NewRequest
-    from pyramid.settings import asbool
 
     from emporium.cache.interfaces import IObjectCache
     from emporium.cache.metrics import CacheCollector, check_cache
-    from emporium.cache.render import DEFAULT_MAX_ITEMS, RenderMemo
+    from emporium.cache.render import RenderMemo
     from emporium.cache.services import cache_from_settings
     from emporium.sections import get_sections
+    from emporium.settings import setting_value
 
     cache = cache_from_settings(config.get_settings())
     config.registry.registerUtility(cache, IObjectCache)
@@ -31,8 +31,8 @@ def includeme(config: Configurator) -> None:
                 cache.register_partition(name, ttl)
 
     settings = config.get_settings()
-    pages = int(settings.get("cache.render.max_items", DEFAULT_MAX_ITEMS))
-    if asbool(settings.get("pyramid.reload_templates", False)):
+    pages = setting_value(settings, "cache.render.max_items")
+    if setting_value(settings, "pyramid.reload_templates"):
         pages = 0  # a template edited on disk must show at once
     memo = config.registry["emporium.cache.render"] = RenderMemo(pages)
 

@@ -24,6 +24,7 @@ from emporium.cache.local import HostBus, LmdbBackend
 from emporium.cache.memory import MemoryBackend
 from emporium.cache.shared import LocalBus, RedisBus
 from emporium.cache.tiered import Counters, TieredBackend, partition_of
+from emporium.settings import CORE, setting_value
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +46,6 @@ DEFAULT_TTLS = {
     "default": 300,
 }
 
-# What each known tier is unless the settings say otherwise.
-TIER_DEFAULTS = {
-    "memory": {"backend": "emporium.memory"},
-    "local": {
-        "backend": "emporium.lmdb",
-        "arguments.path": "%(here)s/var/cache/objects",
-    },
-    "redis": {"backend": "emporium.redis"},
-}
-DEFAULT_TIERS = "memory local"
-DEFAULT_CHANNEL = "emporium:invalidate"
 
 Creator = Callable[[list[str]], Sequence[Any]]
 
@@ -63,9 +53,11 @@ Creator = Callable[[list[str]], Sequence[Any]]
 def _tier_settings(settings: Mapping, name: str) -> dict:
     prefix = f"cache.{name}."
     here = settings.get("here", os.getcwd())
+    # What each known tier is unless the settings say otherwise.
     result = {
-        prefix + option: value.replace("%(here)s", here)
-        for option, value in TIER_DEFAULTS.get(name, {}).items()
+        setting.name: setting.default.replace("%(here)s", here)
+        for setting in CORE
+        if setting.name.startswith(prefix) and setting.default is not None
     }
     result.update({k: v for k, v in settings.items() if k.startswith(prefix)})
     if prefix + "backend" not in result:
@@ -90,14 +82,16 @@ def make_object_region(
 
 
 def tier_names(settings: Mapping) -> list[str]:
-    return (settings.get("cache.tiers", DEFAULT_TIERS) or "").split()
+    return setting_value(settings, "cache.tiers")
 
 
 def explicit_ttls(settings: Mapping) -> dict[str, float]:
     """The ``cache.ttl.<partition>`` settings."""
     prefix = "cache.ttl."
     return {
-        k[len(prefix) :]: float(v) for k, v in settings.items() if k.startswith(prefix)
+        k[len(prefix) :]: setting_value(settings, k)
+        for k in settings
+        if k.startswith(prefix)
     }
 
 
@@ -321,17 +315,19 @@ def cache_from_settings(settings: Mapping) -> ObjectCache:
     for name, tier in zip(names, tiers, strict=True):
         tier.name = name
     bus: LocalBus | RedisBus | HostBus = LocalBus()
-    url = settings.get("cache.invalidation.url") or (
-        settings.get("cache.redis.arguments.url") if "redis" in names else None
+    url = setting_value(settings, "cache.invalidation.url") or (
+        setting_value(settings, "cache.redis.arguments.url")
+        if "redis" in names
+        else None
     )
     stores = [tier for tier in tiers if isinstance(tier, LmdbBackend)]
     if url:
-        bus = RedisBus(url, settings.get("cache.invalidation.channel", DEFAULT_CHANNEL))
+        bus = RedisBus(url, setting_value(settings, "cache.invalidation.channel"))
     elif stores:
         # No Redis: the host's workers hear each other through their store.
         bus = HostBus(stores[0])
     explicit = explicit_ttls(settings)
     cache = ObjectCache(make_object_region(tiers), DEFAULT_TTLS | explicit, bus)
     cache.explicit = set(explicit)
-    cache.repeat_after = float(settings.get("cache.invalidation.repeat_after", 1.0))
+    cache.repeat_after = setting_value(settings, "cache.invalidation.repeat_after")
     return cache

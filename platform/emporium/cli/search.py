@@ -10,7 +10,8 @@ import click
 from emporium.cli.bootstrap import load
 from emporium.search import indexing
 from emporium.search.engine import IndexDirectory
-from emporium.search.services import DEFAULT_PORT, index_directory
+from emporium.search.services import index_directory
+from emporium.settings import declaration, setting_value
 
 ini_argument = click.argument("ini", metavar="INI", type=click.Path(dir_okay=False))
 
@@ -61,7 +62,8 @@ def reindex(ini: str, if_missing: bool) -> None:
     "--port",
     type=click.IntRange(1, 65535),
     default=None,
-    help=f"Port on 127.0.0.1 (default emporium.search.port, else {DEFAULT_PORT}).",
+    help="Port on 127.0.0.1 (default emporium.search.port, else "
+    f"{declaration('emporium.search.port').default}).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
@@ -73,7 +75,7 @@ def search_server(ini: str, port: int | None, host: str, threads: int) -> None:
 
     env = load(ini)
     settings = env.registry.settings
-    port = port or int(settings.get("emporium.search.port") or DEFAULT_PORT)
+    port = port or setting_value(settings, "emporium.search.port")
     directory = index_directory(settings)
     app = SearchApplication(env.registry, directory)
     if not app.index.available:

@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 
 from emporium.cache.interfaces import IObjectCache
 from emporium.pagecache import record as page_record
-from emporium.pagecache.keys import DEFAULT_MAX_BYTES, HEADER, page_keys
+from emporium.pagecache.keys import HEADER, page_keys
 from emporium.sessions.csrf import InvalidSession
+from emporium.settings import setting_value
 
 ENVIRON_KEY = "emporium.page"
-DEFAULT_MAX_AGE = 10
 # A page whose key header had to leave keys out is purged by its TTL alone.
 UNNAMED_TTL = 10
 _CACHEABLE_METHODS = ("GET", "HEAD")
@@ -147,10 +147,8 @@ def finish(request, response, settings: dict, now: float | None = None) -> None:
 
 def page_settings(settings) -> dict:
     return {
-        "max_age": int(settings.get("emporium.pagecache.max_age", DEFAULT_MAX_AGE)),
-        "max_key_bytes": int(
-            settings.get("emporium.pagecache.max_key_bytes", DEFAULT_MAX_BYTES)
-        ),
+        "max_age": setting_value(settings, "emporium.pagecache.max_age"),
+        "max_key_bytes": setting_value(settings, "emporium.pagecache.max_key_bytes"),
     }
 
 

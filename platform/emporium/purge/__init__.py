@@ -11,13 +11,13 @@ purge in the audit log and logs it, so that the admin console and
 
 from pyramid.config import Configurator
 
+from emporium.settings import setting_value
+
 
 def settings_of(settings) -> dict:
     return {
-        "proxies": (settings.get("emporium.purge.proxies") or "").split(),
-        "hosts": (settings.get("emporium.purge.hosts") or "").split(),
-        "attempts": int(settings.get("emporium.purge.attempts", 3)),
-        "timeout": float(settings.get("emporium.purge.timeout", 2.0)),
+        name: setting_value(settings, f"emporium.purge.{name}")
+        for name in ("proxies", "hosts", "attempts", "timeout")
     }
 
 

@@ -22,14 +22,13 @@ from pyramid.config import Configurator
 from sqlalchemy.orm import Session
 
 from emporium import aftercommit
-from emporium.errors import ConfigurationError
 from emporium.interfaces import IPurger, PurgeResult
+from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "purge"
 ACTOR = "system"
-DEFAULT_REPEAT = 1.0
 
 
 def register_purge_keys(
@@ -85,22 +84,9 @@ def purge(
         return []
 
 
-def _repeat_after(settings) -> float:
-    raw = settings.get("emporium.purge.repeat_after", DEFAULT_REPEAT)
-    try:
-        delay = float(raw)
-    except ValueError:
-        delay = -1.0
-    if not 0 <= delay <= 60:
-        raise ConfigurationError(
-            f"emporium.purge.repeat_after must be seconds from 0 to 60, not {raw!r}"
-        )
-    return delay
-
-
 def includeme(config: Configurator) -> None:
     registry = config.registry
-    delay = _repeat_after(config.get_settings())
+    delay = setting_value(config.get_settings(), "emporium.purge.repeat_after")
     repeater = None
     if delay:
         # Another app server hears of a change through Redis, a moment after

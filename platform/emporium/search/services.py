@@ -26,11 +26,11 @@ from emporium.search.conditions import SearchConditions, SearchResult
 from emporium.search.engine import SearchIndex
 from emporium.search.errors import SearchUnavailable
 from emporium.search.interfaces import ISearch
+from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 1.0
-DEFAULT_PORT = 7001
 # A replica that failed is left alone this long before it is tried again.
 RETRY_AFTER = 2.0
 POOL_SIZE = 8
@@ -39,10 +39,10 @@ POOL_SIZE = 8
 def index_directory(settings: dict) -> str:
     """``emporium.search.index``, else beside a SQLite database (so that each
     database, a test's included, has its own index), else ``var/search``."""
-    configured = (settings.get("emporium.search.index") or "").strip()
+    configured = setting_value(settings, "emporium.search.index")
     if configured:
         return os.path.abspath(configured)
-    url = settings.get("sqlalchemy.url") or ""
+    url = setting_value(settings, "sqlalchemy.url") or ""
     try:
         parsed = make_url(url)
     except Exception:
@@ -56,20 +56,11 @@ def index_directory(settings: dict) -> str:
 
 
 def server_urls(settings: dict) -> list[str]:
-    return (settings.get("emporium.search.servers") or "").split()
+    return setting_value(settings, "emporium.search.servers")
 
 
 def timeout_setting(settings: dict) -> float:
-    raw = settings.get("emporium.search.timeout") or DEFAULT_TIMEOUT
-    try:
-        timeout = float(raw)
-    except ValueError:
-        timeout = 0.0
-    if not 0 < timeout <= 60:
-        raise ConfigurationError(
-            f"emporium.search.timeout must be seconds from 0 to 60, got {raw!r}"
-        )
-    return timeout
+    return setting_value(settings, "emporium.search.timeout")
 
 
 @implementer(ISearch)

@@ -23,13 +23,14 @@ from emporium.search.conditions import (
 )
 from emporium.search.errors import SearchUnavailable
 from emporium.search.interfaces import IProductLoader, ISearch
+from emporium.settings import setting_value
 from emporium.themes import render_template
 
 SUGGESTIONS = 8
 
 
 def _per_page(request) -> int:
-    return int(request.registry.settings.get("emporium.catalog.page_size", 24))
+    return setting_value(request.registry.settings, "emporium.catalog.page_size")
 
 
 def load_products(request, ids: list[int]) -> list:

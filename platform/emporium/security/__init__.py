@@ -7,20 +7,21 @@ from emporium.security.passwords import Argon2Hasher
 from emporium.security.policy import SessionSecurityPolicy
 from emporium.security.throttle import Throttle, throttled_view
 from emporium.security.tokens import TokenSealer
+from emporium.settings import setting_value
 
 
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
     hasher = Argon2Hasher(
-        time_cost=int(settings.get("emporium.passwords.time_cost", 3)),
-        memory_cost=int(settings.get("emporium.passwords.memory_cost", 65536)),
+        time_cost=setting_value(settings, "emporium.passwords.time_cost"),
+        memory_cost=setting_value(settings, "emporium.passwords.memory_cost"),
     )
     config.registry.registerUtility(hasher, IPasswordHasher)
     config.set_security_policy(SessionSecurityPolicy())
     # Without a key of their own, tokens use keys derived from the session's.
-    token_keys = (settings.get("emporium.tokens.secret") or "").split() or [
+    token_keys = setting_value(settings, "emporium.tokens.secret") or [
         f"tokens:{key}"
-        for key in (settings.get("emporium.session.secret") or "").split()
+        for key in setting_value(settings, "emporium.session.secret") or []
     ]
     config.registry["emporium.token_sealer"] = TokenSealer(token_keys)
     config.registry["emporium.throttle"] = Throttle(settings)

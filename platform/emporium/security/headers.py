@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import ipaddress
 
+from emporium.settings import setting_value
+
 DEFAULT_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; "
     "script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 HSTS = "max-age=31536000; includeSubDomains"
-
-
-def parse_networks(value: str | None) -> list:
-    networks = []
-    for item in (value or "").split():
-        networks.append(ipaddress.ip_network(item, strict=False))
-    return networks
 
 
 def _trusted(address: str | None, networks) -> bool:
@@ -33,7 +28,7 @@ def _trusted(address: str | None, networks) -> bool:
 def proxy_tween_factory(handler, registry):
     """Believe X-Forwarded-* only when the peer is a configured proxy; then
     the client is the last address in X-Forwarded-For no proxy of ours added."""
-    networks = parse_networks(registry.settings.get("emporium.trusted_proxies"))
+    networks = setting_value(registry.settings, "emporium.trusted_proxies")
 
     def proxy_tween(request):
         environ = request.environ
@@ -55,7 +50,7 @@ def proxy_tween_factory(handler, registry):
 
 
 def security_headers_tween_factory(handler, registry):
-    csp = registry.settings.get("emporium.security.csp") or DEFAULT_CSP
+    csp = setting_value(registry.settings, "emporium.security.csp") or DEFAULT_CSP
 
     def security_headers_tween(request):
         response = handler(request)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 
 from emporium.audit import record
+from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BUDGET = "5/15minutes"
 LOCKED_MESSAGE = (
     "Too many failed logins for this account or from this address. "
     "Please wait {seconds} seconds and try again."
@@ -26,9 +26,7 @@ LOCKED_MESSAGE = (
 
 def _budget(request) -> tuple[object | None, str, str]:
     throttle = request.registry.get("emporium.throttle")
-    limit = request.registry.settings.get(
-        "emporium.throttle.login_failures", DEFAULT_BUDGET
-    )
+    limit = setting_value(request.registry.settings, "emporium.throttle.login_failures")
     return throttle, limit, request.client_addr or "-"
 
 

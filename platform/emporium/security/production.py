@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.settings import asbool, aslist
 
 from emporium.errors import ConfigurationError
+from emporium.settings import setting_value
 
 # Secrets that ship in files of this repository, or that nobody should use.
 KNOWN_DEFAULTS = {
@@ -22,13 +23,13 @@ MIN_SECRET_LENGTH = 32
 def check_production(settings: dict) -> None:
     """When ``emporium.environment = production``, raise ConfigurationError
     naming the first missing or default secret, or debug feature left on."""
-    if settings.get("emporium.environment", "development") != "production":
+    if setting_value(settings, "emporium.environment") != "production":
         return
     for name, variable in (
         ("emporium.session.secret", "EMPORIUM_SESSION_SECRET"),
         ("emporium.tokens.secret", "EMPORIUM_TOKENS_SECRET"),
     ):
-        keys = (settings.get(name) or "").split()
+        keys = setting_value(settings, name) or []
         if not keys and name == "emporium.session.secret":
             raise ConfigurationError(f"{name} is missing (set {variable})")
         for key in keys:

@@ -20,19 +20,12 @@ from limits.strategies import MovingWindowRateLimiter
 from pyramid.httpexceptions import HTTPTooManyRequests
 
 from emporium.errors import ConfigurationError
+from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
 
+# Each class's limit is the setting emporium.throttle.<class>.
 CLASSES = ("pages", "search", "cart", "checkout", "login", "api", "admin")
-DEFAULT_LIMITS = {
-    "pages": "300/minute",
-    "search": "120/minute",
-    "cart": "60/minute",
-    "checkout": "10/minute",
-    "login": "10/minute",
-    "api": "300/minute",
-    "admin": "600/minute",
-}
 EXEMPT_PREFIXES = ("/health", "/metrics", "/static/", "/themes/", "/images/")
 
 
@@ -47,8 +40,8 @@ class Throttled(HTTPTooManyRequests):
 
 class Throttle:
     def __init__(self, settings) -> None:
-        uri = settings.get("emporium.throttle.storage") or "memory://"
-        self.enabled = settings.get("emporium.throttle.enabled", "true") != "false"
+        uri = setting_value(settings, "emporium.throttle.storage")
+        self.enabled = setting_value(settings, "emporium.throttle.enabled")
         try:
             storage = storage_from_string(uri)
         except Exception as exc:  # the library's own errors, for any bad URI
@@ -58,7 +51,7 @@ class Throttle:
         if (
             self.enabled
             and uri.startswith("memory://")
-            and settings.get("emporium.environment") == "production"
+            and setting_value(settings, "emporium.environment") == "production"
         ):
             log.warning(
                 "throttle counters are kept per process (emporium.throttle.storage"
@@ -66,16 +59,10 @@ class Throttle:
                 " set it to a redis:// URL shared by the app servers"
             )
         self.limiter = MovingWindowRateLimiter(storage)
-        factor = int(settings.get("emporium.throttle.address_factor", 20))
+        factor = setting_value(settings, "emporium.throttle.address_factor")
         self.limits = {}
         for name in CLASSES:
-            text = settings.get(f"emporium.throttle.{name}", DEFAULT_LIMITS[name])
-            try:
-                item = parse(text)
-            except ValueError as exc:
-                raise ConfigurationError(
-                    f"emporium.throttle.{name}: {text!r} is not a rate like 60/minute"
-                ) from exc
+            item = parse(setting_value(settings, f"emporium.throttle.{name}"))
             ceiling = type(item)(item.amount * factor, item.multiples)
             self.limits[name] = (item, ceiling)
 

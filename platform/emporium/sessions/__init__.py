@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pyramid.config import Configurator
-from pyramid.settings import asbool
 from pyramid.viewderivers import INGRESS
 
 from emporium.errors import ConfigurationError
@@ -11,11 +10,11 @@ from emporium.sessions.csrf import SessionBoundCSRFPolicy, uses_session
 from emporium.sessions.session import SessionConfig, SessionFactory
 from emporium.sessions.signing import SessionIdSigner
 from emporium.sessions.sweeping import ExpiredSessions
-from emporium.settings import whole_number
+from emporium.settings import setting_value
 
 
 def session_keys(settings) -> list[bytes]:
-    keys = (settings.get("emporium.session.secret") or "").split()
+    keys = setting_value(settings, "emporium.session.secret") or []
     if not keys:
         raise ConfigurationError(
             "emporium.session.secret is not set (one or more keys, the first signs)"
@@ -25,18 +24,15 @@ def session_keys(settings) -> list[bytes]:
 
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
-    secure = settings.get("emporium.session.secure", "auto")
     session_config = SessionConfig(
-        cookie_name=settings.get("emporium.session.cookie_name", "emporium_session"),
+        cookie_name=setting_value(settings, "emporium.session.cookie_name"),
         idle_timeout=timedelta(
-            seconds=whole_number(settings, "emporium.session.idle_timeout", 14 * 86400)
+            seconds=setting_value(settings, "emporium.session.idle_timeout")
         ),
         absolute_timeout=timedelta(
-            seconds=whole_number(
-                settings, "emporium.session.absolute_timeout", 30 * 86400
-            )
+            seconds=setting_value(settings, "emporium.session.absolute_timeout")
         ),
-        secure=None if secure == "auto" else asbool(secure),
+        secure=setting_value(settings, "emporium.session.secure"),
     )
     # An id carries its issue time: past the absolute timeout it is refused.
     signer = SessionIdSigner(

@@ -1,0 +1,137 @@
+"""Every setting declared once: a bad value stops start-up naming the
+setting, and README.md's table is the declarations'."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from emporium.config import main
+from emporium.errors import ConfigurationError
+from emporium.settings import declaration, normalize_settings, setting_value
+from tests.conftest import ROOT, make_settings
+
+
+def start(tmp_path, **overrides) -> str:
+    """Start the app as pserve does; the line it stops with."""
+    settings = make_settings(f"sqlite:///{tmp_path / 'shop.sqlite'}", **overrides)
+    with pytest.raises(SystemExit) as stopped:
+        main({"here": str(ROOT)}, **settings)
+    return str(stopped.value)
+
+
+@pytest.mark.parametrize(
+    "name, text, expected",
+    [
+        ("emporium.purge.timeout", "abc", "a number above 0"),
+        ("emporium.purge.attempts", "three", "a whole number of at least 1"),
+        ("emporium.passwords.time_cost", "1.5", "a whole number of at least 1"),
+        ("emporium.max_body_bytes", "64k", "a whole number of at least 1"),
+        ("emporium.pagecache.max_age", "ten", "a whole number of at least 0"),
+        ("cache.invalidation.repeat_after", "soon", "a number of at least 0"),
+        ("cache.ttl.pricing", "5m", "a number of at least 0"),
+        ("emporium.throttle.enabled", "ture", "true or false"),
+        ("emporium.api.strict_responses", "maybe", "true or false"),
+        ("emporium.throttle.search", "lots", "a rate like 60/minute"),
+        (
+            "emporium.trusted_proxies",
+            "10.0.0.0/33",
+            "addresses or networks separated by spaces",
+        ),
+        # A plugin's own setting, declared by the plugin.
+        ("emporium.idempotency.keep_days", "a month", "a whole number of at least 1"),
+    ],
+)
+def test_a_bad_value_stops_start_up_with_one_line_naming_it(
+    tmp_path, name, text, expected
+):
+    line = start(tmp_path, **{name: text})
+    assert line == f"emporium: cannot start: {name} must be {expected}, not {text!r}"
+
+
+def test_a_value_out_of_range_is_named_too(tmp_path):
+    line = start(tmp_path, **{"emporium.search.timeout": "90"})
+    assert line.startswith("emporium: cannot start: emporium.search.timeout must be")
+
+
+def test_values_read_as_their_kind_and_absent_ones_as_the_default():
+    settings = {
+        "emporium.purge.timeout": " 0.5 ",
+        "emporium.throttle.enabled": "off",
+        "emporium.purge.proxies": "http://a:1 http://b:2",
+        "emporium.session.secure": "auto",
+        "emporium.purge.hosts": "",
+    }
+    assert setting_value(settings, "emporium.purge.timeout") == 0.5
+    assert setting_value(settings, "emporium.throttle.enabled") is False
+    assert setting_value(settings, "emporium.purge.proxies") == [
+        "http://a:1",
+        "http://b:2",
+    ]
+    assert setting_value(settings, "emporium.session.secure") is None
+    assert setting_value(settings, "emporium.purge.hosts") == []
+    assert setting_value(settings, "emporium.purge.attempts") == 3
+    assert setting_value(settings, "emporium.session.secret") is None
+    with pytest.raises(ConfigurationError, match="emporium.purge.attempts"):
+        setting_value({"emporium.purge.attempts": "0"}, "emporium.purge.attempts")
+    with pytest.raises(LookupError, match="emporium.purge.timout"):
+        setting_value(settings, "emporium.purge.timout")
+
+
+def test_the_environment_overrides_the_ini(monkeypatch):
+    monkeypatch.setenv("EMPORIUM_PLUGINS", "catalog cart")
+    settings = normalize_settings({"emporium.plugins": "catalog"})
+    assert setting_value(settings, "emporium.plugins") == ["catalog", "cart"]
+
+
+def _names_read(path: Path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "setting_value"
+            and len(node.args) == 2
+            and isinstance(node.args[1], ast.Constant)
+        ):
+            yield node.args[1].value
+
+
+def test_every_setting_the_code_reads_is_declared():
+    import emporium_admin  # noqa: F401  (plugins declare theirs on import)
+    import emporium_cart  # noqa: F401
+
+    read = {
+        (path.name, name)
+        for folder in ("platform", "plugins", "admin")
+        for path in (ROOT / folder).rglob("*.py")
+        for name in _names_read(path)
+    }
+    assert len(read) > 40
+    assert [(f, n) for f, n in read if declaration(n) is None] == []
+
+
+def test_no_module_reads_a_setting_by_hand():
+    pattern = re.compile(r"settings(\[|\.get\()\"(emporium|cache)\.")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("platform", "plugins", "admin")
+        for path in (ROOT / folder).rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert offenders == []
+
+
+def test_the_readme_table_is_the_declarations():
+    table = subprocess.run(
+        [sys.executable, "-m", "emporium.settings", "--markdown"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert table.count("\n") > 60
+    assert table in (ROOT / "README.md").read_text()
