@@ -8,7 +8,7 @@ anonymous people are sent to the login form and anyone else gets a 403.
 from pyramid.config import Configurator
 from pyramid.events import NewResponse
 
-from emporium.settings import Integer, Setting, Text, declare, setting_value
+from emporium.settings import Integer, Setting, Text, declare
 
 SETTINGS = declare(
     Setting(
@@ -29,18 +29,13 @@ SETTINGS = declare(
 
 
 def includeme(config: Configurator) -> None:
-    from emporium_admin.commands import import_products
-    from emporium_admin.imports import ImportJobs
     from emporium_admin.traffic import REGISTRY_KEY, RequestCounter, count_request
     from emporium_admin.uploads import allow_uploads
 
     config.include("emporium_admin.routes")
-    settings = config.get_settings()
     allow_uploads(config)
-    config.registry["emporium_admin.import_jobs"] = ImportJobs(
-        setting_value(settings, "emporium.admin.import_dir")
-    )
-    config.add_command(import_products)
+    # CSV import and export: the console's jobs and `emporium import`.
+    config.include("emporium_admin.imports")
     config.registry[REGISTRY_KEY] = RequestCounter()
     config.add_subscriber(count_request, NewResponse)
     config.add_static_view("static/admin", "emporium_admin:static", cache_max_age=3600)

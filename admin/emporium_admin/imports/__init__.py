@@ -9,9 +9,11 @@ are imported on request. The rows are written through the catalog's
 progress, ``jobs``) and ``emporium import``.
 """
 
+from pyramid.config import Configurator
+
 from emporium_admin.imports.export import export_rows
 from emporium_admin.imports.formulas import guard, unguard
-from emporium_admin.imports.jobs import ImportJob, ImportJobs
+from emporium_admin.imports.jobs import ImportJob, ImportJobs, get_jobs
 from emporium_admin.imports.validation import (
     CatalogImporter,
     ImportRow,
@@ -29,6 +31,15 @@ __all__ = [
     "Validation",
     "all_columns",
     "export_rows",
+    "get_jobs",
     "guard",
     "unguard",
 ]
+
+
+def includeme(config: Configurator) -> None:
+    from emporium_admin.commands import import_products
+    from emporium_admin.imports.jobs import register_jobs
+
+    register_jobs(config)
+    config.add_command(import_products)

@@ -12,9 +12,12 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 
+from emporium.settings import setting_value
 from emporium_admin.imports.validation import CatalogImporter, RowError, Validation
 
 log = logging.getLogger(__name__)
+
+_JOBS = f"{__name__}.jobs"
 
 
 @dataclass
@@ -126,3 +129,14 @@ class ImportJobs:
             job.message = f"{type(exc).__name__}: {exc}"[:500]
         job.finished_at = time.time()
         self.save(job)
+
+
+def register_jobs(config) -> None:
+    """The host's jobs, in ``emporium.admin.import_dir`` (a temporary
+    folder by default)."""
+    folder = setting_value(config.get_settings(), "emporium.admin.import_dir")
+    config.registry[_JOBS] = ImportJobs(folder)
+
+
+def get_jobs(registry) -> ImportJobs:
+    return registry[_JOBS]

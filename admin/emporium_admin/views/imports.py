@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 
-from emporium_admin.imports import CatalogImporter, all_columns
+from emporium_admin.imports import CatalogImporter, all_columns, get_jobs
 from emporium_admin.resources import actor_of
 from emporium_admin.views import page
 
 
 def _jobs(request):
-    return request.registry["emporium_admin.import_jobs"]
+    return get_jobs(request.registry)
 
 
 def import_form(request, errors=None, status=200):
