@@ -23,8 +23,8 @@ def import_products(ini: str, csv_file, skip_bad_rows: bool) -> None:
     data = csv_file.read()
     name = getattr(csv_file, "name", "FILE.csv")
     importer = CatalogImporter(env.registry)
-    sessions = env.registry["dbsession_factory"]
-    with sessions() as dbsession:
+    dbsession_factory = env.registry["dbsession_factory"]
+    with dbsession_factory() as dbsession:
         validation = importer.validate(dbsession, data)
     for error in validation.errors:
         click.echo(f"{name}:{error.line}: {error.field}: {error.message}", err=True)
@@ -39,5 +39,7 @@ def import_products(ini: str, csv_file, skip_bad_rows: bool) -> None:
     with click.progressbar(
         length=len(validation.rows), label="importing products", show_pos=True
     ) as bar:
-        counts = importer.apply(sessions, validation.rows, cli_actor(), bar.update)
+        counts = importer.apply(
+            dbsession_factory, validation.rows, cli_actor(), bar.update
+        )
     click.echo(f"imported: {counts['created']} created, {counts['updated']} updated")

@@ -35,9 +35,9 @@ class IProductWriter(Interface):
         change in ``actor``'s name and purge its pages after commit. Return
         ``(product, changes)``, ``changes`` as ``{field: [old, new]}``."""
 
-    def save_many(sessions, rows, actor, progress=None, batch=500):
+    def save_many(dbsession_factory, rows, actor, progress=None, batch=500):
         """Create or update products by SKU, ``batch`` rows per transaction
-        of a session from ``sessions``; each row has ``section`` (a name),
+        of a session from ``dbsession_factory``; each row has ``section`` (a name),
         ``values`` (with ``sku``) and ``details``. Calls ``progress(n)``
         after each batch, audits the whole in ``actor``'s name, and returns
         ``{"created": n, "updated": n}`` once search has the rows too."""

@@ -153,7 +153,7 @@ class ProductWriter:
 
     def save_many(
         self,
-        sessions: Callable[[], Session],
+        dbsession_factory: Callable[[], Session],
         rows: Sequence,
         actor: str,
         progress: Callable[[int], None] | None = None,
@@ -162,7 +162,7 @@ class ProductWriter:
         created = updated = 0
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
-            with sessions() as dbsession, dbsession.begin():
+            with dbsession_factory() as dbsession, dbsession.begin():
                 skus = [row.values["sku"] for row in chunk]
                 products = {
                     p.sku: p
@@ -182,7 +182,7 @@ class ProductWriter:
                     self._write(dbsession, product, section, row.values, row.details)
             if progress is not None:
                 progress(len(chunk))
-        with sessions() as dbsession, dbsession.begin():
+        with dbsession_factory() as dbsession, dbsession.begin():
             record(
                 dbsession,
                 actor,

@@ -191,11 +191,11 @@ def test_imported_rows_are_found_once_the_import_returns(console):
         b"IMP-1,store,Imported zeppelin,9.99,5\n"
         b"IMP-2,store,The zeppelin kit,4.50,2\n"
     )
-    sessions = registry["dbsession_factory"]
-    with sessions() as session:
+    dbsession_factory = registry["dbsession_factory"]
+    with dbsession_factory() as session:
         validation = importer.validate(session, data)
     assert not validation.errors
-    importer.apply(sessions, validation.rows, "test:import")
+    importer.apply(dbsession_factory, validation.rows, "test:import")
     skus = [
         td.text
         for td in client.get("/admin/products", {"q": "zeppelin"}).html.select(

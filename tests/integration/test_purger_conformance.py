@@ -21,12 +21,14 @@ def varnish(tmp_path_factory):
 
 class TestVarnishPurger(PurgerConformance):
     @pytest.fixture
-    def sessions(self):
+    def dbsession_factory(self):
         yield from audit_sessions()
 
     @pytest.fixture
-    def purger(self, varnish, sessions):
-        return VarnishPurger([f"http://127.0.0.1:{varnish}"], sessions, attempts=1)
+    def purger(self, varnish, dbsession_factory):
+        return VarnishPurger(
+            [f"http://127.0.0.1:{varnish}"], dbsession_factory, attempts=1
+        )
 
     def test_each_answer_is_varnishs_own(self, purger):
         results = purger.purge_keys(["product:9003"], "tester")

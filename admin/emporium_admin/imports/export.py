@@ -16,7 +16,7 @@ from emporium_catalog.models import Category, Product
 from emporium_catalog.schema import money_text, time_text
 
 
-def export_rows(sessions: Callable[[], Session], registry, batch: int = 1000):
+def export_rows(dbsession_factory: Callable[[], Session], registry, batch: int = 1000):
     """The catalog as CSV text, a chunk at a time, by keyset on the id: the
     memory used does not grow with the catalog."""
     columns = all_columns(registry)
@@ -27,7 +27,7 @@ def export_rows(sessions: Callable[[], Session], registry, batch: int = 1000):
     writer.writerow(columns)
     yield buffer.getvalue().encode()
     last = 0
-    with sessions() as dbsession:
+    with dbsession_factory() as dbsession:
         slugs = {c.id: c.slug for c in dbsession.scalars(select(Category))}
         while True:
             products = list(

@@ -108,10 +108,10 @@ class ImportJobs:
         return thread
 
     def _run(self, job: ImportJob, registry, actor: str) -> None:
-        sessions = registry["dbsession_factory"]
+        dbsession_factory = registry["dbsession_factory"]
         importer = CatalogImporter(registry)
         try:
-            with sessions() as dbsession:
+            with dbsession_factory() as dbsession:
                 validation = importer.validate(dbsession, self.data(job))
             job.valid = len(validation.rows)
             self.save(job)
@@ -120,7 +120,7 @@ class ImportJobs:
                 job.done += count
                 self.save(job)
 
-            counts = importer.apply(sessions, validation.rows, actor, progress)
+            counts = importer.apply(dbsession_factory, validation.rows, actor, progress)
             job.created, job.updated = counts["created"], counts["updated"]
             job.status = "done"
         except Exception as exc:  # noqa: BLE001 - shown to the merchandiser

@@ -208,7 +208,7 @@ class CatalogImporter:
 
     def apply(
         self,
-        sessions: Callable[[], Session],
+        dbsession_factory: Callable[[], Session],
         rows: list[ImportRow],
         actor: str,
         progress: Callable[[int], None] = lambda n: None,
@@ -217,4 +217,4 @@ class CatalogImporter:
         """Write ``rows`` in batches, each in its own transaction: the object
         cache, the search index and the proxies' pages follow each commit.
         Returns once the search index holds the rows too."""
-        return self.writer.save_many(sessions, rows, actor, progress, batch)
+        return self.writer.save_many(dbsession_factory, rows, actor, progress, batch)

@@ -29,7 +29,9 @@ def includeme(config: Configurator) -> None:
     options = settings_of(config.get_settings())
 
     def register() -> None:
-        purger = VarnishPurger(sessions=registry["dbsession_factory"], **options)
+        purger = VarnishPurger(
+            dbsession_factory=registry["dbsession_factory"], **options
+        )
         registry.registerUtility(purger, IPurger)
 
     config.action("emporium.purge.purger", register)

@@ -55,14 +55,14 @@ class VarnishPurger:
     def __init__(
         self,
         proxies: Sequence[str],
-        sessions: Callable[[], Session],
+        dbsession_factory: Callable[[], Session],
         hosts: Sequence[str] = (),
         attempts: int = 3,
         timeout: float = 2.0,
         backoff: float = 0.2,
     ) -> None:
         self.proxies = [p.rstrip("/") for p in proxies]
-        self.sessions = sessions
+        self.dbsession_factory = dbsession_factory
         self.hosts = list(hosts)
         self.attempts = max(1, attempts)
         self.timeout = timeout
@@ -159,7 +159,7 @@ class VarnishPurger:
             by_target.setdefault(result.target, []).append(result)
         # A session of its own: a purge is audited even when it runs after
         # the request's transaction committed.
-        with self.sessions() as dbsession, dbsession.begin():
+        with self.dbsession_factory() as dbsession, dbsession.begin():
             for target in targets:
                 found = by_target.get(target) or [
                     r for r in results if target in r.target.split(" ")

@@ -51,11 +51,11 @@ class ProductCatalog:
     """
 
     def __init__(
-        self, cache: IObjectCache, registry, sessions: Callable[[], Session]
+        self, cache: IObjectCache, registry, dbsession_factory: Callable[[], Session]
     ) -> None:
         self.cache = cache
         self.registry = registry
-        self.sessions = sessions
+        self.dbsession_factory = dbsession_factory
 
     # products
 
@@ -77,7 +77,7 @@ class ProductCatalog:
             partition, _, ident = key.partition(":")
             wanted.setdefault(partition, []).append(int(ident))
         loaders = self._loaders()
-        with self.sessions() as dbsession:
+        with self.dbsession_factory() as dbsession:
             found = {
                 partition: loaders[partition](dbsession, ids)
                 for partition, ids in wanted.items()
@@ -151,7 +151,7 @@ class ProductCatalog:
 
     def category(self, category_id: int) -> dict | None:
         def make(key: str) -> dict | None:
-            with self.sessions() as dbsession:
+            with self.dbsession_factory() as dbsession:
                 category = dbsession.get(Category, category_id)
                 return None if category is None else category_record(category)
 
@@ -160,7 +160,7 @@ class ProductCatalog:
 
     def category_by_slug(self, slug: str) -> CategoryView | None:
         def make(key: str) -> dict | None:
-            with self.sessions() as dbsession:
+            with self.dbsession_factory() as dbsession:
                 category = dbsession.scalar(
                     select(Category).where(Category.slug == slug)
                 )
@@ -173,7 +173,7 @@ class ProductCatalog:
 
     def categories(self, section_name: str) -> list[CategoryView]:
         def make(key: str) -> list[dict]:
-            with self.sessions() as dbsession:
+            with self.dbsession_factory() as dbsession:
                 rows = dbsession.scalars(
                     select(Category)
                     .where(Category.section == section_name)
@@ -193,7 +193,7 @@ class ProductCatalog:
 
     def top_in_section(self, section_name: str, limit: int) -> list[ProductView]:
         def make(key: str) -> list[int]:
-            with self.sessions() as dbsession:
+            with self.dbsession_factory() as dbsession:
                 return list(
                     dbsession.scalars(
                         select(Product.id)
@@ -235,7 +235,7 @@ class ProductCatalog:
             if after is not None:
                 query = query.where(rank > tuple_(after.rank, after.id))
             query = query.order_by(Product.best_seller_rank, Product.id)
-        with self.sessions() as dbsession:
+        with self.dbsession_factory() as dbsession:
             rows = list(dbsession.execute(query.limit(size + 1)))
         more = len(rows) > size
         rows = rows[:size]

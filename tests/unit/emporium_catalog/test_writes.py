@@ -24,7 +24,7 @@ def test_the_application_registers_a_writer(app_config):
 def test_a_save_creates_then_changes_only_what_differs(app_config):
     writer = writer_of(app_config)
     store = get_section(app_config.registry, "store")
-    sessions = app_config.registry["dbsession_factory"]
+    dbsession_factory = app_config.registry["dbsession_factory"]
     errors: dict = {}
     values, details = writer.parse(
         store,
@@ -34,11 +34,11 @@ def test_a_save_creates_then_changes_only_what_differs(app_config):
         errors,
     )
     assert errors == {}
-    with sessions() as dbsession, dbsession.begin():
+    with dbsession_factory() as dbsession, dbsession.begin():
         product, changes = writer.save(dbsession, None, store, values, details, "t")
         assert changes["sku"] == [None, "WRITE-1"]
         ident = product.id
-    with sessions() as dbsession, dbsession.begin():
+    with dbsession_factory() as dbsession, dbsession.begin():
         product = dbsession.get(Product, ident)
         _, changes = writer.save(
             dbsession, product, store, values | {"price_minor": 250}, {}, "t"
@@ -57,13 +57,13 @@ def test_a_save_creates_then_changes_only_what_differs(app_config):
 
 def test_stock_is_taken_only_when_there_is_enough(app_config):
     writer = writer_of(app_config)
-    sessions = app_config.registry["dbsession_factory"]
-    with sessions() as dbsession:
+    dbsession_factory = app_config.registry["dbsession_factory"]
+    with dbsession_factory() as dbsession:
         product = dbsession.scalar(select(Product).where(Product.stock >= 2).limit(1))
         ident, stock = product.id, product.stock
         assert writer.take_stock(dbsession, ident, stock + 1) is False
         assert writer.take_stock(dbsession, ident, 2) is True
         dbsession.rollback()
-    with sessions() as dbsession:
+    with dbsession_factory() as dbsession:
         assert writer.products(dbsession, [ident])[ident].stock == stock
         assert writer.products(dbsession, []) == {}

@@ -1,6 +1,6 @@
 """Behaviour every ``IPurger`` shows: what it answers, and that every target
 is audited once in the name of who asked. A test class mixes this in and
-provides a ``purger`` fixture auditing into the ``sessions`` fixture (see
+provides a ``purger`` fixture auditing into the ``dbsession_factory`` fixture (see
 ``audit_sessions``)."""
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ def audit_sessions() -> Iterator[sessionmaker]:
     engine.dispose()
 
 
-def audited(sessions, action: str) -> list[tuple[str, str]]:
-    with sessions() as session:
+def audited(dbsession_factory, action: str) -> list[tuple[str, str]]:
+    with dbsession_factory() as session:
         entries = session.scalars(
             select(AuditEntry)
             .where(AuditEntry.action == action)
@@ -47,39 +47,41 @@ class PurgerConformance:
     def test_provides_the_interface(self, purger):
         assert verifyObject(IPurger, purger)
 
-    def test_each_url_is_purged_and_audited_once(self, purger, sessions):
+    def test_each_url_is_purged_and_audited_once(self, purger, dbsession_factory):
         urls = ["/conformance/a", "/conformance/b", "/conformance/a"]
         results = purger.purge_urls(urls, "user:1 a@example.com")
         answered(results)
         assert {r.target for r in results} == {"/conformance/a", "/conformance/b"}
-        assert audited(sessions, "purge.url") == [
+        assert audited(dbsession_factory, "purge.url") == [
             ("user:1 a@example.com", "/conformance/a"),
             ("user:1 a@example.com", "/conformance/b"),
         ]
 
-    def test_every_key_is_purged_and_audited(self, purger, sessions):
+    def test_every_key_is_purged_and_audited(self, purger, dbsession_factory):
         keys = ["product:9001", "category:9002", "product:9001"]
         results = purger.purge_keys(keys, "cli:ops")
         answered(results)
         # A purger may send several keys at once: each is in some target.
         sent = {key for r in results for key in r.target.split(" ")}
         assert sent == {"product:9001", "category:9002"}
-        assert audited(sessions, "purge.key") == [
+        assert audited(dbsession_factory, "purge.key") == [
             ("cli:ops", "category:9002"),
             ("cli:ops", "product:9001"),
         ]
 
-    def test_a_prefix_is_purged_and_audited(self, purger, sessions):
+    def test_a_prefix_is_purged_and_audited(self, purger, dbsession_factory):
         results = purger.purge_prefix("/conformance/", "system")
         answered(results)
         assert {r.target for r in results} == {"/conformance/"}
-        assert audited(sessions, "purge.prefix") == [("system", "/conformance/")]
+        assert audited(dbsession_factory, "purge.prefix") == [
+            ("system", "/conformance/")
+        ]
 
     def test_nothing_to_purge_answers_nothing_and_audits_nothing(
-        self, purger, sessions
+        self, purger, dbsession_factory
     ):
         assert purger.purge_urls([], "nobody") == []
         assert purger.purge_keys([], "nobody") == []
         assert purger.purge_prefix("", "nobody") == []
         for action in ("purge.url", "purge.key", "purge.prefix"):
-            assert audited(sessions, action) == []
+            assert audited(dbsession_factory, action) == []

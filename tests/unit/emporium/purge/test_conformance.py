@@ -11,12 +11,12 @@ from tests.unit.emporium.purge.conformance import PurgerConformance, audit_sessi
 
 class TestNoProxyPurger(PurgerConformance):
     @pytest.fixture
-    def sessions(self):
+    def dbsession_factory(self):
         yield from audit_sessions()
 
     @pytest.fixture
-    def purger(self, sessions):
-        return VarnishPurger((), sessions)
+    def purger(self, dbsession_factory):
+        return VarnishPurger((), dbsession_factory)
 
     def test_it_says_no_proxy_was_told(self, purger):
         results = purger.purge_urls(["/a-page"], "tester")

@@ -19,19 +19,19 @@ from emporium_catalog.models import Product
 
 
 @pytest.fixture
-def sessions(app_config):
+def dbsession_factory(app_config):
     return app_config.registry["dbsession_factory"]
 
 
-def validate(app_config, sessions, data: bytes):
-    with sessions() as dbsession:
+def validate(app_config, dbsession_factory, data: bytes):
+    with dbsession_factory() as dbsession:
         return CatalogImporter(app_config.registry).validate(dbsession, data)
 
 
-def test_an_export_imports_back_clean(app_config, sessions):
-    data = b"".join(export_rows(sessions, app_config.registry, batch=50))
+def test_an_export_imports_back_clean(app_config, dbsession_factory):
+    data = b"".join(export_rows(dbsession_factory, app_config.registry, batch=50))
     importer = CatalogImporter(app_config.registry)
-    with sessions() as dbsession:
+    with dbsession_factory() as dbsession:
         validation = importer.validate(dbsession, data)
         count = len(list(dbsession.scalars(select(Product.id))))
     assert validation.errors == []
@@ -42,15 +42,17 @@ def test_an_export_imports_back_clean(app_config, sessions):
     assert book.details["author"] and book.details["age_min"] is not None
 
 
-def test_rows_are_written_in_batches_with_progress(app_config, sessions):
+def test_rows_are_written_in_batches_with_progress(app_config, dbsession_factory):
     data = "sku,section,name,price,stock\n" + "".join(
         f"BATCH-{n},store,Batch kite {n},1.{n:02d},{n}\n" for n in range(7)
     )
     importer = CatalogImporter(app_config.registry)
-    with sessions() as dbsession:
+    with dbsession_factory() as dbsession:
         validation = importer.validate(dbsession, data.encode())
     steps: list[int] = []
-    counts = importer.apply(sessions, validation.rows, "tester", steps.append, batch=3)
+    counts = importer.apply(
+        dbsession_factory, validation.rows, "tester", steps.append, batch=3
+    )
     assert steps == [3, 3, 1]
     assert counts == {"created": 7, "updated": 0}
     with Session(app_config.registry["db.engine"]) as dbsession:
@@ -58,7 +60,7 @@ def test_rows_are_written_in_batches_with_progress(app_config, sessions):
         assert (product.price_minor, product.stock) == (106, 6)
 
 
-def test_every_problem_of_a_row_is_reported(app_config, sessions):
+def test_every_problem_of_a_row_is_reported(app_config, dbsession_factory):
     data = (
         "sku,section,name,price,stock,sale_price,sale_starts_at,sale_ends_at\n"
         "DUP,store,One,1.00,1,,,\n"
@@ -66,7 +68,7 @@ def test_every_problem_of_a_row_is_reported(app_config, sessions):
         "SALE,store,Sale,5.00,1,6.00,2026-12-02,2026-12-01\n"
         'QUOTE,store,"Broken, quoted",1.00,1,,,,extra\n'
     )
-    validation = validate(app_config, sessions, data.encode())
+    validation = validate(app_config, dbsession_factory, data.encode())
     found = {(e.line, e.field) for e in validation.errors}
     assert found == {
         (3, "sku"),
@@ -81,8 +83,8 @@ def test_every_problem_of_a_row_is_reported(app_config, sessions):
     assert [row.sku for row in validation.rows] == ["DUP"]
 
 
-def test_not_utf8(app_config, sessions):
-    with sessions() as dbsession:
+def test_not_utf8(app_config, dbsession_factory):
+    with dbsession_factory() as dbsession:
         validation = CatalogImporter(app_config.registry).validate(
             dbsession, "sku\nCaf\u00e9\n".encode("latin-1")
         )
@@ -104,31 +106,33 @@ def test_a_job_records_its_progress_for_every_worker(app_config, tmp_path):
 
 # The ASCII starters, and the full-width ones spreadsheets read alike.
 @pytest.mark.parametrize("start", ["=", "\uff1d", "\uff0b", "\uff0d", "\uff20"])
-def test_export_defuses_formulas_and_import_restores_them(app_config, sessions, start):
+def test_export_defuses_formulas_and_import_restores_them(
+    app_config, dbsession_factory, start
+):
     from emporium_admin.imports import guard, unguard
 
     formula = start + 'HYPERLINK("http://evil.example","click")'
     assert guard(formula) == "'" + formula and unguard(guard(formula)) == formula
     assert guard("Plain kite") == "Plain kite" and guard(5) == 5
     assert unguard("'quoted on purpose") == "'quoted on purpose"
-    with sessions() as dbsession, dbsession.begin():
+    with dbsession_factory() as dbsession, dbsession.begin():
         product = dbsession.scalar(select(Product).order_by(Product.id).limit(1))
         original, product.name = product.name, formula
         sku = product.sku
     try:
-        data = b"".join(export_rows(sessions, app_config.registry, batch=50))
+        data = b"".join(export_rows(dbsession_factory, app_config.registry, batch=50))
         rows = list(csv.DictReader(io.StringIO(data.decode())))
         assert next(r for r in rows if r["sku"] == sku)["name"] == "'" + formula
-        validation = validate(app_config, sessions, data)
+        validation = validate(app_config, dbsession_factory, data)
         row = next(r for r in validation.rows if r.sku == sku)
         assert row.values["name"] == formula
     finally:
-        with sessions() as dbsession, dbsession.begin():
+        with dbsession_factory() as dbsession, dbsession.begin():
             dbsession.scalar(select(Product).where(Product.sku == sku)).name = original
 
 
 def test_an_image_url_the_form_refuses_is_refused_naming_line_and_field(
-    app_config, sessions
+    app_config, dbsession_factory
 ):
     data = (
         "sku,section,name,price,image_url\n"
@@ -137,7 +141,7 @@ def test_an_image_url_the_form_refuses_is_refused_naming_line_and_field(
         "IMG-3,store,Backslash,1.00,/\\evil.example/x.svg\n"
         "IMG-4,store,Fine,1.00,/static/kite.png\n"
     )
-    validation = validate(app_config, sessions, data.encode())
+    validation = validate(app_config, dbsession_factory, data.encode())
     assert [(e.line, e.field) for e in validation.errors] == [
         (2, "image_url"),
         (3, "image_url"),
@@ -147,13 +151,13 @@ def test_an_image_url_the_form_refuses_is_refused_naming_line_and_field(
 
 
 def test_sale_dates_without_a_sale_price_are_refused_as_the_form_refuses_them(
-    app_config, sessions
+    app_config, dbsession_factory
 ):
     data = (
         "sku,section,name,price,sale_price,sale_starts_at,sale_ends_at\n"
         "SALE-1,store,No sale price,5.00,,2026-12-01,2026-12-08\n"
     )
-    validation = validate(app_config, sessions, data.encode())
+    validation = validate(app_config, dbsession_factory, data.encode())
     assert [str(e) for e in validation.errors] == [
         "line 2: sale_price: is required when the sale has a start or an end"
     ]
