@@ -6,7 +6,6 @@ anonymous people are sent to the login form and anyone else gets a 403.
 """
 
 from pyramid.config import Configurator
-from pyramid.events import NewResponse
 
 from emporium.settings import Integer, Setting, Text, declare
 
@@ -29,13 +28,12 @@ SETTINGS = declare(
 
 
 def includeme(config: Configurator) -> None:
-    from emporium_admin.traffic import REGISTRY_KEY, RequestCounter, count_request
+    from emporium_admin.traffic import count_requests
     from emporium_admin.uploads import allow_uploads
 
     config.include("emporium_admin.routes")
     allow_uploads(config)
     # CSV import and export: the console's jobs and `emporium import`.
     config.include("emporium_admin.imports")
-    config.registry[REGISTRY_KEY] = RequestCounter()
-    config.add_subscriber(count_request, NewResponse)
+    count_requests(config)
     config.add_static_view("static/admin", "emporium_admin:static", cache_max_age=3600)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import threading
 import time
 
-REGISTRY_KEY = "emporium_admin.traffic"
+from pyramid.events import NewResponse
+
+_COUNTER = f"{__name__}.counter"
 WINDOW = 60  # minutes kept
 
 
@@ -37,7 +39,15 @@ class RequestCounter:
         return [(m * 60, counts.get(m, 0)) for m in range(now - minutes + 1, now + 1)]
 
 
-def count_request(event) -> None:
-    counter = event.request.registry.get(REGISTRY_KEY)
-    if counter is not None:
-        counter.count()
+def count_requests(config) -> None:
+    """Count every response of this process, for ``request_counter``."""
+    config.registry[_COUNTER] = RequestCounter()
+    config.add_subscriber(_count_request, NewResponse)
+
+
+def request_counter(registry) -> RequestCounter:
+    return registry[_COUNTER]
+
+
+def _count_request(event) -> None:
+    event.request.registry[_COUNTER].count()

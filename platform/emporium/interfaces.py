@@ -145,6 +145,18 @@ class PurgeResult:
     attempts: int = 0
 
 
+class IAPIDescription(Interface):
+    """The API's OpenAPI description: the core's fragment and each plugin's
+    (``config.add_openapi_fragment``), merged."""
+
+    document = Attribute("The merged document (a dict), served as JSON.")
+    openapi = Attribute("The ``openapi_core.OpenAPI`` that validates with it.")
+    empty_values = Attribute(
+        "Mapping of (route pattern, method) to the names of the query "
+        "parameters that may be given empty."
+    )
+
+
 class IPurger(Interface):
     """Removes pages from the proxy tier's cache (Varnish in the cluster).
 

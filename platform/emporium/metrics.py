@@ -47,10 +47,12 @@ from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
 
-REGISTRY_KEY = "emporium.metrics"
-STORE_KEY = "emporium.metrics.store"
-REQUESTS_KEY = "emporium.metrics.requests"
-ALLOW_KEY = "emporium.metrics.allow"
+# This module's state in the registry: its prometheus registry, publisher,
+# request counter and the networks allowed to scrape.
+_COLLECTORS = f"{__name__}.collectors"
+_STORE = f"{__name__}.store"
+_REQUESTS = f"{__name__}.requests"
+_ALLOW = f"{__name__}.allow"
 PUBLISH_EVERY = 5.0
 ARCHIVE = "retired.json"
 
@@ -59,7 +61,7 @@ def add_metrics_collector(config: Configurator, collector) -> None:
     """Directive: publish ``collector``'s metrics at ``/metrics``."""
 
     def register() -> None:
-        config.registry[REGISTRY_KEY].register(collector)
+        config.registry[_COLLECTORS].register(collector)
 
     config.action(None, register)
 
@@ -68,7 +70,7 @@ def counter(registry, name: str, documentation: str, labels: Iterable[str] = ())
     """Make the app's counter ``name`` (at configuration time) and return
     it: count with ``.labels(...).inc()``. Published at ``/metrics`` as
     ``<name>_total``."""
-    return Counter(name, documentation, tuple(labels), registry=registry[REGISTRY_KEY])
+    return Counter(name, documentation, tuple(labels), registry=registry[_COLLECTORS])
 
 
 # -- one process's counters, as plain data -------------------------------------
@@ -267,11 +269,11 @@ class Publisher:
 def server_totals(registry) -> dict | None:
     """The app server's counters (every worker's, summed) as merged
     families, or ``None`` when only this process's are known."""
-    publisher: Publisher | None = registry.get(STORE_KEY)
+    publisher: Publisher | None = registry.get(_STORE)
     if publisher is None:
         return None
     key = publisher.ensure_started()
-    return publisher.store.merged(key, snapshot(registry[REGISTRY_KEY]))
+    return publisher.store.merged(key, snapshot(registry[_COLLECTORS]))
 
 
 # -- the view and the request counter ------------------------------------------
@@ -287,14 +289,14 @@ def _may_scrape(request) -> bool:
         address = ipaddress.ip_address(request.client_addr or "")
     except ValueError:
         return False
-    return any(address in network for network in request.registry[ALLOW_KEY])
+    return any(address in network for network in request.registry[_ALLOW])
 
 
 def metrics(request) -> Response:
     if not _may_scrape(request):
         raise HTTPNotFound()
-    registry = request.registry[REGISTRY_KEY]
-    publisher: Publisher | None = request.registry.get(STORE_KEY)
+    registry = request.registry[_COLLECTORS]
+    publisher: Publisher | None = request.registry.get(_STORE)
     if publisher is None:
         body = generate_latest(registry)
     else:
@@ -311,27 +313,27 @@ def count_response(event: NewResponse) -> None:
     request = event.request
     registry = request.registry
     route = getattr(request, "matched_route", None)
-    registry[REQUESTS_KEY].labels(
+    registry[_REQUESTS].labels(
         route.name if route is not None else "-",
         f"{event.response.status_code // 100}xx",
     ).inc()
-    publisher = registry.get(STORE_KEY)
+    publisher = registry.get(_STORE)
     if publisher is not None:
         publisher.ensure_started()
 
 
 def includeme(config: Configurator) -> None:
-    config.registry[REGISTRY_KEY] = CollectorRegistry(auto_describe=True)
+    config.registry[_COLLECTORS] = CollectorRegistry(auto_describe=True)
     config.add_directive("add_metrics_collector", add_metrics_collector)
-    config.registry[ALLOW_KEY] = setting_value(
+    config.registry[_ALLOW] = setting_value(
         config.get_settings(), "emporium.metrics.allow"
     )
     directory = setting_value(config.get_settings(), "emporium.metrics.dir")
     if directory:
-        config.registry[STORE_KEY] = Publisher(
-            MetricsStore(directory), config.registry[REGISTRY_KEY]
+        config.registry[_STORE] = Publisher(
+            MetricsStore(directory), config.registry[_COLLECTORS]
         )
-    config.registry[REQUESTS_KEY] = counter(
+    config.registry[_REQUESTS] = counter(
         config.registry,
         "emporium_requests",
         "Requests answered, by route and status class",

@@ -18,7 +18,7 @@ from pyramid.config import Configurator
 from pyramid.path import AssetResolver
 from sqlalchemy.engine import Engine
 
-REGISTRY_KEY = "emporium.migrations"
+_UNITS = f"{__name__}.units"
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,13 @@ def add_migrations(config: Configurator, spec: str) -> None:
     unit = MigrationUnit(package, AssetResolver().resolve(spec).abspath())
     if not os.path.isdir(unit.versions):
         raise FileNotFoundError(f"migrations folder {unit.versions} does not exist")
-    units = config.registry.setdefault(REGISTRY_KEY, [])
+    units = config.registry.setdefault(_UNITS, [])
     if unit not in units:
         units.append(unit)
 
 
 def migration_units(registry) -> list[MigrationUnit]:
-    return list(registry.get(REGISTRY_KEY, []))
+    return list(registry.get(_UNITS, []))
 
 
 def alembic_config(script_location: str, unit: MigrationUnit, connection=None):

@@ -7,12 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from emporium.aftercommit import watch
+from emporium.cache.render import memo_of
 from emporium_catalog.models import Product
 
 
 def test_a_changed_price_shows_at_once(testapp, engine):
     registry = testapp.app.registry
-    memo = registry["emporium.cache.render"]
+    memo = memo_of(registry)
     with Session(engine) as session:
         watch(session, registry)
         product = session.scalar(

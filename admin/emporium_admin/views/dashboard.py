@@ -11,7 +11,7 @@ from emporium.cache.metrics import server_stats
 from emporium.money import from_minor
 from emporium_admin import charts
 from emporium_admin.catalog import count_products
-from emporium_admin.traffic import REGISTRY_KEY
+from emporium_admin.traffic import request_counter
 from emporium_admin.views import orders_enabled, page
 
 
@@ -66,8 +66,7 @@ def orders_per_minute(request, minutes: int = 60) -> list[tuple[int, int]]:
 def traffic(request):
     stats, scope = server_stats(request.registry)
     tiers, partitions = charts.cache_ratios(stats)
-    counter = request.registry[REGISTRY_KEY]
-    requests = counter.per_minute()
+    requests = request_counter(request.registry).per_minute()
     orders = orders_per_minute(request)
     return page(
         request,

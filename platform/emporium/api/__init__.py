@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pyramid.config import Configurator
+from zope.interface import implementer
 
 from emporium.api.spec import (
     CORE_FRAGMENT,
@@ -9,15 +12,24 @@ from emporium.api.spec import (
     merge,
 )
 from emporium.api.validation import InvalidRequest, invalid_request_view, openapi_view
+from emporium.interfaces import IAPIDescription
 
-REGISTRY_KEY = "emporium.openapi_fragments"
+_FRAGMENTS = f"{__name__}.fragments"
+
+
+@implementer(IAPIDescription)
+@dataclass(frozen=True)
+class APIDescription:
+    document: dict
+    openapi: object
+    empty_values: dict
 
 
 def add_openapi_fragment(config: Configurator, spec: str) -> None:
     """Add a plugin's part of the API description (an asset spec of a YAML
     file with ``paths`` and ``components``) to ``/api/v1/openapi.json``."""
     fragment = load_fragment(spec)
-    config.registry.setdefault(REGISTRY_KEY, []).append((spec, fragment))
+    config.registry.setdefault(_FRAGMENTS, []).append((spec, fragment))
     _build(config.registry)
 
 
@@ -26,23 +38,24 @@ def _build(registry) -> None:
 
     from openapi_core import Config, OpenAPI
 
-    document = merge(registry[REGISTRY_KEY])
-    registry["emporium.openapi_document"] = document
+    document = merge(registry[_FRAGMENTS])
     validated, empty_values = empty_values_allowed(document)
-    registry["emporium.openapi_empty_values"] = empty_values
     config = Config(
         extra_media_type_deserializers={"application/problem+json": json.loads}
     )
-    registry["emporium.openapi"] = OpenAPI.from_dict(validated, config=config)
+    openapi = OpenAPI.from_dict(validated, config=config)
+    registry.registerUtility(
+        APIDescription(document, openapi, empty_values), IAPIDescription
+    )
 
 
 def openapi_document(request):
     request.response.cache_control = "public, max-age=300"
-    return request.registry["emporium.openapi_document"]
+    return request.registry.getUtility(IAPIDescription).document
 
 
 def includeme(config: Configurator) -> None:
-    config.registry[REGISTRY_KEY] = [(CORE_FRAGMENT, load_fragment(CORE_FRAGMENT))]
+    config.registry[_FRAGMENTS] = [(CORE_FRAGMENT, load_fragment(CORE_FRAGMENT))]
     _build(config.registry)
     config.add_directive("add_openapi_fragment", add_openapi_fragment)
     config.add_view_deriver(openapi_view)

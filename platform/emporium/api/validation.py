@@ -26,6 +26,7 @@ from pyramid_openapi3.wrappers import PyramidOpenAPIRequest, PyramidOpenAPIRespo
 from webob.multidict import MultiDict
 
 from emporium.api.problems import problem
+from emporium.interfaces import IAPIDescription
 from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,8 @@ def _openapi_request(request) -> PyramidOpenAPIRequest:
     wrapped = PyramidOpenAPIRequest(request)
     route = request.matched_route
     operation = (route.pattern if route else request.path_info, wrapped.method)
-    may_be_empty = request.registry["emporium.openapi_empty_values"].get(operation)
+    description = request.registry.getUtility(IAPIDescription)
+    may_be_empty = description.empty_values.get(operation)
     if may_be_empty:
         wrapped.parameters.query = MultiDict(
             (name, value)
@@ -144,7 +146,7 @@ def openapi_view(view, info):
         return view
 
     def validated_view(context, request):
-        openapi = request.registry["emporium.openapi"]
+        openapi = request.registry.getUtility(IAPIDescription).openapi
         result = openapi.unmarshal_request(_openapi_request(request))
         if result.errors:
             raise describe(result.errors)
@@ -170,7 +172,7 @@ def response_validation_tween_factory(handler, registry):
     def response_validation_tween(request):
         response = handler(request)
         if request.environ.get("emporium.validate_response"):
-            openapi = registry["emporium.openapi"]
+            openapi = registry.getUtility(IAPIDescription).openapi
             result = openapi.unmarshal_response(
                 PyramidOpenAPIRequest(request), PyramidOpenAPIResponse(response)
             )

@@ -10,14 +10,13 @@ def includeme(config: Configurator) -> None:
 
     from emporium.cache.interfaces import IObjectCache
     from emporium.cache.metrics import CacheCollector, check_cache
-    from emporium.cache.render import RenderMemo
+    from emporium.cache.render import install_memo
     from emporium.cache.services import cache_from_settings
     from emporium.sections import get_sections
     from emporium.settings import setting_value
 
     cache = cache_from_settings(config.get_settings())
     config.registry.registerUtility(cache, IObjectCache)
-    config.register_service(cache, IObjectCache)
 
     def register_cache_partition(config: Configurator, name: str, ttl: float) -> None:
         """Directive: a cache partition and its default time-to-live, which a
@@ -34,7 +33,7 @@ def includeme(config: Configurator) -> None:
     pages = setting_value(settings, "cache.render.max_items")
     if setting_value(settings, "pyramid.reload_templates"):
         pages = 0  # a template edited on disk must show at once
-    memo = config.registry["emporium.cache.render"] = RenderMemo(pages)
+    memo = install_memo(config.registry, pages)
 
     config.add_directive("register_cache_partition", register_cache_partition)
     config.add_subscriber(section_partitions, ApplicationCreated)

@@ -24,6 +24,7 @@ from pyramid.renderers import render
 from pyramid.response import Response
 
 DEFAULT_MAX_ITEMS = 2_000
+_MEMO = f"{__name__}.memo"
 
 
 class RenderMemo:
@@ -76,6 +77,16 @@ class RenderMemo:
             self._pages.clear()
 
 
+def install_memo(registry, max_items: int) -> RenderMemo:
+    """The memo of this process's rendered pages, ``max_items`` at most."""
+    memo = registry[_MEMO] = RenderMemo(max_items)
+    return memo
+
+
+def memo_of(registry) -> RenderMemo | None:
+    return registry.get(_MEMO)
+
+
 def render_page(
     request,
     renderer: str,
@@ -89,7 +100,7 @@ def render_page(
     ``sources`` (the cached values the page shows) are unchanged. ``package``
     is the view's, whose templates the renderer falls back to; ``expires``
     is when the page changes by itself, if it does."""
-    memo: RenderMemo | None = request.registry.get("emporium.cache.render")
+    memo = memo_of(request.registry)
     key = (renderer, request.host, request.script_name, request.path_qs)
     body = memo.get(key, sources) if memo is not None and memo.enabled else None
     if body is None:

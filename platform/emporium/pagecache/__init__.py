@@ -9,16 +9,13 @@ def includeme(config: Configurator) -> None:
 
     from emporium.cache.interfaces import IObjectCache
     from emporium.pagecache.headers import (
-        ENVIRON_KEY,
         Validators,
+        configure,
         finish_on_new_response,
-        page_settings,
     )
 
     registry = config.registry
-    registry[ENVIRON_KEY + ".settings"] = page_settings(config.get_settings())
-    cache = registry.getUtility(IObjectCache)
-    registry[ENVIRON_KEY + ".validators"] = Validators(cache)
+    configure(registry, config.get_settings(), registry.getUtility(IObjectCache))
     config.register_cache_partition(Validators.partition, Validators.ttl)
     config.add_tween("emporium.pagecache.headers.page_record_tween_factory")
     config.add_subscriber(finish_on_new_response, NewResponse)

@@ -25,6 +25,9 @@ from emporium.sessions.csrf import InvalidSession
 from emporium.settings import setting_value
 
 ENVIRON_KEY = "emporium.page"
+# This module's state in the registry.
+_SETTINGS = f"{__name__}.settings"
+_VALIDATORS = f"{__name__}.validators"
 # A page whose key header had to leave keys out is purged by its TTL alone.
 UNNAMED_TTL = 10
 _CACHEABLE_METHODS = ("GET", "HEAD")
@@ -138,7 +141,7 @@ def finish(request, response, settings: dict, now: float | None = None) -> None:
     body = response.body
     etag = response.headers.get("ETag") or strong_etag(body)
     response.headers["ETag"] = etag
-    validators: Validators = request.registry[ENVIRON_KEY + ".validators"]
+    validators: Validators = request.registry[_VALIDATORS]
     stamp = validators.last_modified((request.host, request.path_qs), etag, now)
     response.last_modified = datetime.fromtimestamp(stamp, UTC)
     if not_modified(request, etag, stamp):
@@ -150,6 +153,13 @@ def page_settings(settings) -> dict:
         "max_age": setting_value(settings, "emporium.pagecache.max_age"),
         "max_key_bytes": setting_value(settings, "emporium.pagecache.max_key_bytes"),
     }
+
+
+def configure(registry, settings, cache) -> None:
+    """Keep what finishing a response needs: its settings, and the dates
+    pages changed (kept in ``cache``)."""
+    registry[_SETTINGS] = page_settings(settings)
+    registry[_VALIDATORS] = Validators(cache)
 
 
 def page_record_tween_factory(handler, registry):
@@ -168,5 +178,5 @@ def page_record_tween_factory(handler, registry):
 
 def finish_on_new_response(event) -> None:
     request = event.request
-    settings = request.registry[ENVIRON_KEY + ".settings"]
+    settings = request.registry[_SETTINGS]
     finish(request, event.response, settings)
