@@ -29,6 +29,13 @@ class IProductWriter(Interface):
         """Record in ``errors`` what another product than ``product_id``
         already has: its SKU, a value of a unique field of the section."""
 
+    def unique_clashes(dbsession, section, entries):
+        """Return ``{index: {field: Clash}}`` for the ``entries``
+        (``(product_id or None, details)``, in order) whose value of a
+        unique field of ``section`` another product has (``product_id``),
+        or an earlier entry (``entry``, its index): one query per field and
+        500 values, whatever the number of entries."""
+
     def save(dbsession, product, section, values, details, actor):
         """Create (``product`` None) or update a product of ``section`` and
         its section's row with parsed ``values`` and ``details``; audit the

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -41,6 +42,20 @@ def _plain(value) -> object:
 def _nullable(section, name: str) -> bool:
     column = section.details_model.__table__.columns.get(name)
     return column is not None and column.nullable
+
+
+@dataclass(frozen=True)
+class Clash:
+    """A unique value another product has, or an earlier entry of the same
+    write."""
+
+    product_id: int | None = None
+    entry: int | None = None
+
+    def message(self, entry_name: Callable[[int], str] = "entry {}".format) -> str:
+        if self.product_id is not None:
+            return f"product {self.product_id} already has this value"
+        return f"repeats {entry_name(self.entry)}"
 
 
 @implementer(IProductWriter)
@@ -84,18 +99,41 @@ class ProductWriter:
             )
             if other is not None and other != product_id:
                 errors["sku"] = f"product {other} already has this SKU"
-        model = section.details_model if section else None
+        clashes = self.unique_clashes(dbsession, section, [(product_id, details)])
+        for name, clash in clashes.get(0, {}).items():
+            errors[prefix + name] = clash.message()
+
+    def unique_clashes(
+        self, dbsession: Session, section, entries: Sequence[tuple]
+    ) -> dict[int, dict[str, Clash]]:
+        model = section.details_model if section is not None else None
+        found: dict[int, dict[str, Clash]] = {}
         for field in self.input_fields(section) if model is not None else ():
-            value = details.get(field.name)
-            if not field.unique or value is None:
+            if not field.unique:
                 continue
-            other = dbsession.scalar(
-                select(model.product_id).where(getattr(model, field.name) == value)
-            )
-            if other is not None and other != product_id:
-                errors[f"{prefix}{field.name}"] = (
-                    f"product {other} already has this value"
+            column = getattr(model, field.name)
+            values = list({d[field.name] for _, d in entries if d.get(field.name)})
+            holders: dict = {}
+            for start in range(0, len(values), 500):
+                query = select(column, model.product_id).where(
+                    column.in_(values[start : start + 500])
                 )
+                holders.update(dict(dbsession.execute(query).all()))
+            first: dict = {}
+            for index, (product_id, details) in enumerate(entries):
+                value = details.get(field.name)
+                if value is None:
+                    continue
+                holder = holders.get(value)
+                if holder is not None and holder != product_id:
+                    clash = Clash(product_id=holder)
+                elif value in first:
+                    clash = Clash(entry=first[value])
+                else:
+                    first[value] = index
+                    continue
+                found.setdefault(index, {})[field.name] = clash
+        return found
 
     # writes
 

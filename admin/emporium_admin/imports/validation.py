@@ -186,9 +186,10 @@ class CatalogImporter:
                 )
             ):
                 existing[sku] = (ident, section)
+        clashes = self._unique_clashes(dbsession, result.rows, existing)
         good = []
         for row in result.rows:
-            errors = []
+            errors = clashes.get(row.line, [])
             found = existing.get(row.sku)
             if found is not None and found[1] != row.section:
                 errors.append(
@@ -205,6 +206,26 @@ class CatalogImporter:
                 good.append(row)
         result.rows = good
         result.errors.sort(key=lambda e: e.line)
+
+    def _unique_clashes(
+        self, dbsession: Session, rows: list[ImportRow], existing: dict
+    ) -> dict[int, list[RowError]]:
+        """The rows whose value of a unique field of their section another
+        product has, or an earlier row: refused as the form refuses them."""
+        found: dict[int, list[RowError]] = {}
+        for name, section in self.sections.items():
+            ours = [row for row in rows if row.section == name]
+            entries = [(existing.get(r.sku, (None,))[0], r.details) for r in ours]
+            clashes = self.writer.unique_clashes(dbsession, section, entries)
+            lines = [row.line for row in ours]
+            for index, fields in clashes.items():
+                line = lines[index]
+                for field_name, clash in fields.items():
+                    message = clash.message(lambda i, lines=lines: f"line {lines[i]}")
+                    found.setdefault(line, []).append(
+                        RowError(line, field_name, message)
+                    )
+        return found
 
     def apply(
         self,

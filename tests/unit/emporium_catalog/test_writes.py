@@ -67,3 +67,20 @@ def test_stock_is_taken_only_when_there_is_enough(app_config):
     with dbsession_factory() as dbsession:
         assert writer.products(dbsession, [ident])[ident].stock == stock
         assert writer.products(dbsession, []) == {}
+
+
+def test_a_unique_value_of_another_product_is_a_clash_named_by_its_field(app_config):
+    from emporium_bookstore.models import BookDetails
+
+    writer = writer_of(app_config)
+    books = get_section(app_config.registry, "books")
+    with app_config.registry["dbsession_factory"]() as dbsession:
+        owner, isbn = dbsession.execute(
+            select(BookDetails.product_id, BookDetails.isbn).limit(1)
+        ).one()
+        errors: dict = {}
+        writer.check(dbsession, books, {}, {"isbn": isbn}, None, errors, "detail.")
+        assert errors == {"detail.isbn": f"product {owner} already has this value"}
+        errors.clear()
+        writer.check(dbsession, books, {}, {"isbn": isbn}, owner, errors, "detail.")
+        assert errors == {}

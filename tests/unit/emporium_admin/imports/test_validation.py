@@ -161,3 +161,24 @@ def test_sale_dates_without_a_sale_price_are_refused_as_the_form_refuses_them(
     assert [str(e) for e in validation.errors] == [
         "line 2: sale_price: is required when the sale has a start or an end"
     ]
+
+
+def test_a_unique_field_another_product_has_is_refused_naming_line_and_field(
+    app_config, sessions
+):
+    from emporium_bookstore.models import BookDetails
+
+    with sessions() as dbsession:
+        taken = dbsession.scalar(select(BookDetails.isbn).limit(1))
+    data = (
+        "sku,section,name,price,author,isbn,format,age_min,age_max\n"
+        f"UNIQ-1,books,Taken,1.00,Ann,{taken},paperback,3,5\n"
+        "UNIQ-2,books,First,1.00,Ann,9781111111111,paperback,3,5\n"
+        "UNIQ-3,books,Second,1.00,Ann,9781111111111,paperback,3,5\n"
+    )
+    validation = validate(app_config, sessions, data.encode())
+    assert [(e.line, e.field) for e in validation.errors] == [
+        (2, "isbn"),
+        (4, "isbn"),
+    ]
+    assert [row.sku for row in validation.rows] == ["UNIQ-2"]
