@@ -164,11 +164,11 @@ def test_sale_dates_without_a_sale_price_are_refused_as_the_form_refuses_them(
 
 
 def test_a_unique_field_another_product_has_is_refused_naming_line_and_field(
-    app_config, sessions
+    app_config, dbsession_factory
 ):
     from emporium_bookstore.models import BookDetails
 
-    with sessions() as dbsession:
+    with dbsession_factory() as dbsession:
         taken = dbsession.scalar(select(BookDetails.isbn).limit(1))
     data = (
         "sku,section,name,price,author,isbn,format,age_min,age_max\n"
@@ -176,7 +176,7 @@ def test_a_unique_field_another_product_has_is_refused_naming_line_and_field(
         "UNIQ-2,books,First,1.00,Ann,9781111111111,paperback,3,5\n"
         "UNIQ-3,books,Second,1.00,Ann,9781111111111,paperback,3,5\n"
     )
-    validation = validate(app_config, sessions, data.encode())
+    validation = validate(app_config, dbsession_factory, data.encode())
     assert [(e.line, e.field) for e in validation.errors] == [
         (2, "isbn"),
         (4, "isbn"),
