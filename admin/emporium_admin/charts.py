@@ -1,4 +1,8 @@
-"""Charts drawn on the server as SVG: no script, no library, no CDN."""
+"""Charts drawn on the server as SVG: no script, no library, no CDN.
+
+Each chart is a ``<figure>``: the SVG for the eye (hidden from screen
+readers) and the same figures as a table that screen readers read (hidden
+from the eye)."""
 
 from __future__ import annotations
 
@@ -26,8 +30,7 @@ def column_chart(
     peak = max((v for _, v in points), default=0) or 1
     step = plot_w / max(len(points), 1)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+        f'<figure class="chart-figure">{_svg_open(width, height)}',
         f"<title>{escape(title)}</title>",
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 8}" '
         f'y2="{top + plot_h}" stroke="#999"/>',
@@ -51,7 +54,41 @@ def column_chart(
                 f'font-size="10" fill="#555">{label}</text>'
             )
     parts.append("</svg>")
+    rows = [
+        (
+            datetime.fromtimestamp(at, UTC).strftime("%H:%M"),
+            f"{_fmt(value)} {unit}",
+        )
+        for at, value in points
+    ]
+    parts.append(_table(title, ("Minute (UTC)", title), rows))
+    parts.append("</figure>")
     return "".join(parts)
+
+
+def _svg_open(width: int, height: int) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" '
+        f'aria-hidden="true" focusable="false" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+    )
+
+
+def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """The chart's figures as a table for screen readers."""
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
+    body = "".join(
+        f'<tr><th scope="row">{escape(row[0])}</th>'
+        + "".join(f"<td>{escape(cell)}</td>" for cell in row[1:])
+        + "</tr>"
+        for row in rows
+    )
+    if not rows:
+        body = f'<tr><td colspan="{len(headers)}">No figures yet.</td></tr>'
+    return (
+        f'<div class="visually-hidden"><table><caption>{escape(title)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
 
 
 def ratio_chart(
@@ -64,8 +101,7 @@ def ratio_chart(
     height = max(len(rows), 1) * row_h + 10
     plot_w = width - left - right
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+        f'<figure class="chart-figure">{_svg_open(width, height)}',
         f"<title>{escape(title)}</title>",
     ]
     if not rows:
@@ -93,6 +129,12 @@ def ratio_chart(
             f'fill="#222">{text}</text>'
         )
     parts.append("</svg>")
+    table_rows = [
+        (label, "no reads" if ratio is None else f"{ratio:.1%}", f"{reads:,}")
+        for label, ratio, reads in rows
+    ]
+    parts.append(_table(title, ("Name", "Hit ratio", "Reads"), table_rows))
+    parts.append("</figure>")
     return "".join(parts)
 
 

@@ -10,26 +10,43 @@ from emporium_admin.traffic import RequestCounter
 SVG = "{http://www.w3.org/2000/svg}"
 
 
+def parse(figure: str):
+    """The chart's SVG, and its figures as table rows (cell texts)."""
+    root = ElementTree.fromstring(figure)
+    assert root.tag == "figure"
+    svg = root.find(f"{SVG}svg")
+    assert svg.get("aria-hidden") == "true"
+    rows = [
+        ["".join(cell.itertext()) for cell in row]
+        for row in root.findall("div/table/tbody/tr")
+    ]
+    return svg, rows
+
+
 def test_column_chart_is_svg_with_one_column_per_minute():
     points = [(1_800_000_000 + 60 * i, i % 7) for i in range(60)]
-    svg = ElementTree.fromstring(column_chart(points, "Requests <per> minute", "req"))
+    svg, rows = parse(column_chart(points, "Requests <per> minute", "req"))
     assert svg.tag == f"{SVG}svg"
     assert len(svg.findall(f"{SVG}rect")) == 60
     assert svg.find(f"{SVG}title").text == "Requests <per> minute"
+    # The same 60 minutes for screen readers.
+    assert len(rows) == 60
+    assert rows[1] == ["08:01", "1 req"]
 
 
 def test_column_chart_of_nothing():
-    svg = ElementTree.fromstring(column_chart([(0, 0), (60, 0)], "Orders", "orders"))
+    svg, _ = parse(column_chart([(0, 0), (60, 0)], "Orders", "orders"))
     heights = [float(r.get("height")) for r in svg.findall(f"{SVG}rect")]
     assert heights == [0.0, 0.0]
 
 
 def test_ratio_chart_labels_escaped_and_bars_scaled():
-    svg = ElementTree.fromstring(
+    svg, rows = parse(
         ratio_chart([("a<b", 0.5, 10), ("never read", None, 0)], "Hits", width=500)
     )
     texts = [t.text for t in svg.iter(f"{SVG}text")]
     assert "a<b" in texts and "no reads" in texts and "50.0% of 10 reads" in texts
+    assert rows == [["a<b", "50.0%", "10"], ["never read", "no reads", "0"]]
 
 
 def test_cache_ratios_from_stats():
