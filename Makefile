@@ -10,7 +10,7 @@ PORT ?= 6543
 
 .PHONY: help
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ cluster: install ## The whole cluster on loopback: HAProxy :8080, Varnish, 3 app
 .PHONY: test
 test: install ## Run the whole test suite
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: a11y
+a11y: install ## WCAG 2.1 AA check of every page type in Chromium (THEME=name THEMES_DIR=folder for your own theme)
+	EMPORIUM_A11Y_THEMES="$(or $(THEME),default partner)" EMPORIUM_A11Y_THEME_DIRS="$(THEMES_DIR)" \
+		$(BIN)/pytest tests/browser/test_accessibility.py $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: install ## Run every benchmark in bench/ (each prints name: value lines)

@@ -27,16 +27,25 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 STAFF_PASSWORD = "merchandiser password"
+ADMIN_EMAIL = "admin@example.com"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
+def store_overrides() -> dict:
+    """Settings a test module adds to the store's (themes, hosts)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, store_overrides):
     """A seeded store in its own database, served by pserve on loopback; a
-    merchandiser account. Yields (base URL, settings, registry)."""
+    merchandiser and an administrator account (both with STAFF_PASSWORD).
+    Yields (base URL, settings, registry)."""
     workdir = tmp_path_factory.mktemp("browser-store")
     settings = make_settings(
         f"sqlite:///{workdir / 'store.sqlite'}",
         **{"emporium.admin.import_dir": str(workdir / "imports")},
+        **store_overrides,
     )
     config = build_database(settings, products=60)
     registry = config.registry
@@ -49,6 +58,14 @@ def store(tmp_path_factory):
             STAFF_PASSWORD,
             "Mia Merchandiser",
             roles="merchandiser",
+        )
+        create_user(
+            dbsession,
+            hasher,
+            ADMIN_EMAIL,
+            STAFF_PASSWORD,
+            "Ada Administrator",
+            roles="administrator",
         )
     with app_server(settings, workdir, threads=8) as port:
         yield f"http://127.0.0.1:{port}", settings, registry

@@ -1,0 +1,183 @@
+"""Every page type a shopper or a merchandiser meets, each as a function
+that brings a fresh page to that state: the accessibility checks visit them
+all, on every theme."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from emporium_catalog.models import Category, Product
+
+CARD = {
+    "email": "shopper@example.com",
+    "name": "Sam Shopper",
+    "address.line1": "12 Toy Street",
+    "address.city": "Springfield",
+    "address.postal_code": "12345",
+    "payment.card_number": "4242424242424242",
+    "payment.expiry": "12/30",
+    "payment.cvc": "123",
+}
+# A CSV with one good row and one bad: the import report with its errors.
+IMPORT_CSV = (
+    "sku,section,name,price,stock\n"
+    "A11Y-1,store,Tactile kite,9.99,5\n"
+    "A11Y-2,store,Bad price kite,nine,5\n"
+)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What the states need from the seeded store."""
+
+    products: dict[str, int]  # section name -> a product in stock
+    category: str  # a category's slug
+
+
+def catalog_of(registry) -> Catalog:
+    with Session(registry["db.engine"]) as dbsession:
+        products = {}
+        for section in ("store", "books", "videogames"):
+            products[section] = dbsession.scalar(
+                select(Product.id)
+                .where(Product.section == section, Product.stock > 5)
+                .order_by(Product.id)
+            )
+        category = dbsession.scalar(
+            select(Category.slug).where(Category.section == "store").limit(1)
+        )
+    return Catalog(products, category)
+
+
+def add_to_cart(page, base: str, product_id: int) -> None:
+    page.goto(f"{base}/products/{product_id}")
+    page.click("form.buy-form button[type=submit]")
+    page.wait_for_load_state()
+    if page.locator("text=Add to your cart?").count():
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state()
+
+
+def fill_checkout(page) -> None:
+    for name, value in CARD.items():
+        page.fill(f"[name='{name}']", value)
+
+
+def place_order(page, base: str, product_id: int) -> None:
+    add_to_cart(page, base, product_id)
+    page.goto(base + "/checkout")
+    fill_checkout(page)
+    page.click("form.checkout-form button[type=submit]")
+    page.wait_for_selector(".order-number")
+
+
+def _search_with_facet(page, base: str) -> None:
+    page.goto(base + "/search?q=the&section=books")
+    page.locator(".search-facets section.facet:not(.facet-section) a").first.click()
+    page.wait_for_load_state()
+
+
+def _checkout_with_errors(page, base: str, catalog: Catalog) -> None:
+    add_to_cart(page, base, catalog.products["store"])
+    page.goto(base + "/checkout")
+    page.click("form.checkout-form button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _cart(page, base: str, catalog: Catalog) -> None:
+    add_to_cart(page, base, catalog.products["books"])
+    page.goto(base + "/cart")
+
+
+def _checkout(page, base: str, catalog: Catalog) -> None:
+    add_to_cart(page, base, catalog.products["videogames"])
+    page.goto(base + "/checkout")
+
+
+StateFn = Callable[..., None]
+
+
+def _go(path: str) -> StateFn:
+    return lambda page, base, catalog: page.goto(base + path)
+
+
+STOREFRONT: dict[str, StateFn] = {
+    "home": _go("/"),
+    "books-front": _go("/books/"),
+    "videogames-front": _go("/videogames/"),
+    "category": lambda page, base, c: page.goto(f"{base}/categories/{c.category}"),
+    "product-store": lambda page, base, c: page.goto(
+        f"{base}/products/{c.products['store']}"
+    ),
+    "product-books": lambda page, base, c: page.goto(
+        f"{base}/products/{c.products['books']}"
+    ),
+    "product-videogames": lambda page, base, c: page.goto(
+        f"{base}/products/{c.products['videogames']}"
+    ),
+    "search-with-facets": lambda page, base, c: _search_with_facet(page, base),
+    "cart": _cart,
+    "checkout": _checkout,
+    "checkout-with-errors": _checkout_with_errors,
+    "order-confirmation": lambda page, base, c: place_order(
+        page, base, c.products["store"]
+    ),
+    "login": _go("/account/login"),
+    "register": _go("/account/register"),
+    "not-found": _go("/no-such-page"),
+    "admin-login": _go("/admin/login"),
+}
+
+
+def _import_report(page, base: str, catalog: Catalog) -> None:
+    page.goto(base + "/admin/import")
+    page.set_input_files(
+        "#file",
+        files=[
+            {"name": "a11y.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV.encode()}
+        ],
+    )
+    page.click("text=Check and import")
+    page.wait_for_selector("table.import-errors")
+
+
+def _purge_preview(page, base: str, catalog: Catalog) -> None:
+    page.goto(base + "/admin/purge")
+    page.fill("#target", "/books/")
+    page.click("main form button[type=submit]:has-text('Preview')")
+    page.wait_for_selector(".purge-preview")
+
+
+def _order_detail(page, base: str, catalog: Catalog) -> None:
+    shopper = page.context.browser.new_context()
+    try:
+        place_order(shopper.new_page(), base, catalog.products["books"])
+    finally:
+        shopper.close()
+    page.goto(base + "/admin/orders")
+    page.locator("table.orders tbody a").first.click()
+    page.wait_for_selector("dl.facts")
+
+
+ADMIN: dict[str, StateFn] = {
+    "dashboard": _go("/admin/"),
+    "products": _go("/admin/products"),
+    "product-edit": lambda page, base, c: page.goto(
+        f"{base}/admin/products/{c.products['store']}"
+    ),
+    "product-new-book": _go("/admin/products/new?section=books"),
+    "categories": _go("/admin/categories"),
+    "import": _go("/admin/import"),
+    "import-report": _import_report,
+    "orders": _go("/admin/orders"),
+    "order-detail": _order_detail,
+    "purge": _go("/admin/purge"),
+    "purge-preview": _purge_preview,
+    "audit": _go("/admin/audit"),
+    "traffic": _go("/admin/traffic"),
+    "staff": _go("/admin/staff"),
+}
