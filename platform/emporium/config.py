@@ -15,7 +15,7 @@ from pyramid.router import Router
 from emporium.errors import ConfigurationError
 from emporium.plugins import include_plugins
 from emporium.security.production import check_production
-from emporium.settings import normalize_settings, validate
+from emporium.settings import normalize_settings, validate, warn_of_unknown
 
 
 def configure(settings: dict | None = None) -> Configurator:
@@ -66,6 +66,8 @@ def configure(settings: dict | None = None) -> Configurator:
     config.commit()
 
     include_plugins(config)
+    # With every plugin's declarations known: a misspelt name is logged.
+    warn_of_unknown(config.registry.settings)
     return config
 
 

@@ -19,6 +19,7 @@ and the core collects them when it loads the plugin (it knows no plugin).
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -151,6 +152,8 @@ class Setting:
             raise ConfigurationError(message) from None
 
 
+log = logging.getLogger(__name__)
+
 _DECLARED: dict[str, Setting] = {}
 # Names with a <part>: emporium.throttle.<class>, cache.ttl.<partition>.
 _PATTERNS: list[tuple[re.Pattern, Setting]] = []
@@ -199,6 +202,21 @@ def validate(settings: Mapping) -> None:
             setting.read(text, name)
 
 
+def warn_of_unknown(settings: Mapping) -> list[str]:
+    """Log each ``emporium.*`` setting nothing declares (a misspelt name is
+    otherwise silently ignored); the names, for tests."""
+    unknown = sorted(
+        name
+        for name in settings
+        if isinstance(name, str)
+        and name.startswith("emporium.")
+        and declaration(name) is None
+    )
+    for name in unknown:
+        log.warning("%s is not a setting of the core or a loaded plugin", name)
+    return unknown
+
+
 def normalize_settings(settings: Mapping) -> dict:
     """The ``.ini``'s settings with the environment's overrides applied."""
     result = dict(settings)
@@ -223,4 +241,5 @@ __all__ = [
     "normalize_settings",
     "setting_value",
     "validate",
+    "warn_of_unknown",
 ]

@@ -135,3 +135,14 @@ def test_the_readme_table_is_the_declarations():
     ).stdout
     assert table.count("\n") > 60
     assert table in (ROOT / "README.md").read_text()
+
+
+def test_a_misspelt_name_is_logged_at_start_up(app_settings, caplog):
+    from emporium.config import configure
+
+    settings = dict(app_settings, **{"emporium.purge.timout": "5"})
+    with caplog.at_level("WARNING", logger="emporium.settings"):
+        configure(settings).commit()
+    assert [
+        r.getMessage() for r in caplog.records if r.name == "emporium.settings"
+    ] == ["emporium.purge.timout is not a setting of the core or a loaded plugin"]
