@@ -7,6 +7,7 @@ by interface, never imported (docs/architecture.md).
 
 from dataclasses import dataclass
 
+from pyramid.interfaces import ISessionFactory as IPyramidSessionFactory
 from zope.interface import Attribute, Interface
 
 
@@ -114,6 +115,56 @@ class IPasswordHasher(Interface):
 
     def needs_rehash(password_hash):
         """Return True when the hash was made with outdated parameters."""
+
+
+class ISessionFactory(IPyramidSessionFactory):
+    """Pyramid's session factory of shopper sessions (server-side, with a
+    signed id in a cookie), and what else the app asks of them."""
+
+    signer = Attribute("The ``SessionIdSigner`` that signs and checks ids.")
+    config = Attribute(
+        "The ``SessionConfig``: cookie name, idle and absolute timeouts, secure."
+    )
+
+    def cookie_session_id(request):
+        """Return the verified session id of the request's cookie (or None)
+        and whether the current key signed it."""
+
+
+class ITokenSealer(Interface):
+    """Seals small payloads into tokens a client carries back (a checkout in
+    progress, an order's link): encrypted, signed, dated."""
+
+    def seal(purpose, payload):
+        """Return a token (text) carrying ``payload`` (a JSON-able dict),
+        good for ``purpose`` only."""
+
+    def open(purpose, token, field, max_age=None):
+        """Return the payload of ``token``; raise ``InvalidInput`` naming
+        ``field`` when it was tampered with, is older than ``max_age``
+        seconds, or was sealed for another purpose."""
+
+
+class IThrottle(Interface):
+    """Request rates per route class, and the failed-login budgets."""
+
+    enabled = Attribute("False when ``emporium.throttle.enabled`` turned it off.")
+
+    def hit(route_class, session_id, address):
+        """Count one request of ``route_class`` (pages, cart, api, admin,
+        search) by this session and address; raise ``Throttled`` when over
+        either limit."""
+
+    def login_refused(account, address, limit):
+        """Return the seconds until ``account`` and ``address`` may try to
+        log in again, or None when they may now."""
+
+    def login_failed(account, address, limit):
+        """Count one failed login against the account and the address;
+        return the kinds ("account", "address") this failure locked."""
+
+    def reset():
+        """Forget every count (tests and operators)."""
 
 
 class IPaymentGateway(Interface):

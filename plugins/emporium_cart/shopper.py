@@ -23,6 +23,7 @@ from urllib.parse import quote
 from pyramid.interfaces import ISecurityPolicy
 from pyramid.view import view_config
 
+from emporium.interfaces import ISessionFactory
 from emporium.sessions.csrf import set_token_cookie
 from emporium_cart.interfaces import ICartService
 from emporium_cart.services import Owner
@@ -57,7 +58,7 @@ def cookie_value(count: int, name: str | None, now: float) -> str:
 
 def _cookie_attributes(request) -> tuple[int, bool]:
     """The session cookie's lifetime and Secure flag, which ours share."""
-    config = request.registry["emporium.session_config"]
+    config = request.registry.getUtility(ISessionFactory).config
     secure = config.secure if config.secure is not None else request.scheme == "https"
     return int(config.absolute_timeout.total_seconds()), secure
 
@@ -119,7 +120,7 @@ def cart_summary(request):
     request.response.cache_control = "private, no-store"
     count, name = _state(request)
     token = request.session.get_csrf_token()
-    signer = request.registry["emporium.session_factory"].signer
+    signer = request.registry.getUtility(ISessionFactory).signer
     max_age, secure = _cookie_attributes(request)
     set_token_cookie(request.response, signer, request.session.id, max_age, secure)
     _set_cookie(request, request.response, (count, name))

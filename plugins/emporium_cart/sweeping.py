@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, delete, exists, func, select
 from zope.interface import implementer
 
 from emporium.housekeeping import ISweeper
+from emporium.interfaces import ISessionFactory
 from emporium.sessions.models import SessionRecord
 from emporium.sessions.session import SessionConfig
 from emporium.sessions.sweeping import live_session
@@ -100,7 +101,7 @@ class ExpiredIdempotencyKeys:
 
 def includeme(config: Configurator) -> None:
     """`emporium sweep`: carts of sessions that are gone, old idempotency keys."""
-    session_config = config.registry["emporium.session_config"]
+    session_config = config.registry.getUtility(ISessionFactory).config
     config.add_sweeper(OrphanedCarts(session_config), "carts")
     keep_days = setting_value(config.get_settings(), "emporium.idempotency.keep_days")
     config.add_sweeper(

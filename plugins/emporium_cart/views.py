@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.interfaces import ICSRFStoragePolicy
 from pyramid.response import Response
 from pyramid.view import view_config
 
@@ -59,7 +60,7 @@ def add_item(request):
     _private(request)
     product_id = schemas.product_id(request.POST.get("product_id"))
     quantity = schemas.quantity(request.POST.get("quantity", "1"))
-    if not request.registry["emporium.csrf_policy"].check_csrf_token(
+    if not request.registry.getUtility(ICSRFStoragePolicy).check_csrf_token(
         request, request.POST.get("csrf_token", "")
     ):
         request.response.status = 403

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from emporium.interfaces import IPasswordHasher
+from emporium.interfaces import IPasswordHasher, IThrottle, ITokenSealer
 from emporium.security.passwords import Argon2Hasher
 from emporium.security.policy import SessionSecurityPolicy
 from emporium.security.throttle import Throttle, throttled_view
@@ -23,8 +23,8 @@ def includeme(config: Configurator) -> None:
         f"tokens:{key}"
         for key in setting_value(settings, "emporium.session.secret") or []
     ]
-    config.registry["emporium.token_sealer"] = TokenSealer(token_keys)
-    config.registry["emporium.throttle"] = Throttle(settings)
+    config.registry.registerUtility(TokenSealer(token_keys), ITokenSealer)
+    config.registry.registerUtility(Throttle(settings), IThrottle)
     config.add_view_deriver(throttled_view, under="INGRESS", over="secured_view")
     # The proxy tween runs first: everything after sees the real client.
     config.add_tween(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from emporium.audit import record
+from emporium.interfaces import IThrottle
 from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ LOCKED_MESSAGE = (
 
 
 def _budget(request) -> tuple[object | None, str, str]:
-    throttle = request.registry.get("emporium.throttle")
+    throttle = request.registry.queryUtility(IThrottle)
     limit = setting_value(request.registry.settings, "emporium.throttle.login_failures")
     return throttle, limit, request.client_addr or "-"
 

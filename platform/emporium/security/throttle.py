@@ -18,8 +18,10 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from pyramid.httpexceptions import HTTPTooManyRequests
+from zope.interface import implementer
 
 from emporium.errors import ConfigurationError
+from emporium.interfaces import ISessionFactory, IThrottle
 from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class Throttled(HTTPTooManyRequests):
         self.retry_after = retry_after
 
 
+@implementer(IThrottle)
 class Throttle:
     def __init__(self, settings) -> None:
         uri = setting_value(settings, "emporium.throttle.storage")
@@ -141,14 +144,14 @@ def throttled_view(view, info):
     """View deriver: count the request against its route class."""
 
     def throttled(context, request):
-        throttle = request.registry.get("emporium.throttle")
+        throttle = request.registry.queryUtility(IThrottle)
         if (
             throttle is not None
             and throttle.enabled
             and getattr(request, "exception", None) is None
             and not request.path_info.startswith(EXEMPT_PREFIXES)
         ):
-            factory = request.registry["emporium.session_factory"]
+            factory = request.registry.getUtility(ISessionFactory)
             session_id, _ = factory.cookie_session_id(request)
             throttle.hit(
                 _route_class(info, request), session_id, request.client_addr or "-"

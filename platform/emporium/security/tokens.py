@@ -8,8 +8,10 @@ import hashlib
 import json
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from zope.interface import implementer
 
 from emporium.errors import ConfigurationError, InvalidInput
+from emporium.interfaces import ITokenSealer
 
 
 def _fernet_key(secret: str) -> bytes:
@@ -17,6 +19,7 @@ def _fernet_key(secret: str) -> bytes:
     return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest())
 
 
+@implementer(ITokenSealer)
 class TokenSealer:
     def __init__(self, secrets: list[str]) -> None:
         if not secrets:
@@ -42,4 +45,4 @@ class TokenSealer:
 
 
 def sealer(request) -> TokenSealer:
-    return request.registry["emporium.token_sealer"]
+    return request.registry.getUtility(ITokenSealer)

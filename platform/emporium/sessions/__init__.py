@@ -6,6 +6,7 @@ from pyramid.config import Configurator
 from pyramid.viewderivers import INGRESS
 
 from emporium.errors import ConfigurationError
+from emporium.interfaces import ISessionFactory
 from emporium.sessions.csrf import SessionBoundCSRFPolicy, uses_session
 from emporium.sessions.session import SessionConfig, SessionFactory
 from emporium.sessions.signing import SessionIdSigner
@@ -39,14 +40,12 @@ def includeme(config: Configurator) -> None:
         session_keys(settings), session_config.absolute_timeout.total_seconds()
     )
     factory = SessionFactory(signer, session_config)
-    config.registry["emporium.session_factory"] = factory
-    config.registry["emporium.session_config"] = session_config
+    config.registry.registerUtility(factory, ISessionFactory)
     # `emporium sweep` removes the rows of expired sessions.
     config.add_sweeper(ExpiredSessions(session_config), "sessions")
     config.set_session_factory(factory)
 
     policy = SessionBoundCSRFPolicy(factory)
-    config.registry["emporium.csrf_policy"] = policy
     config.set_csrf_storage_policy(policy)
     # Every unsafe request must carry the token, in the form or the header.
     config.set_default_csrf_options(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pyramid.interfaces import ISession
+from pyramid.interfaces import ICSRFStoragePolicy, ISession
 from sqlalchemy import delete
 from zope.interface import implementer
 
@@ -20,6 +20,7 @@ from emporium.cache.interfaces import IObjectCache
 from emporium.cache.invalidation import invalidate_after_commit
 from emporium.database import utcnow
 from emporium.events import SessionExpired
+from emporium.interfaces import ISessionFactory
 from emporium.sessions.csrf import set_token_cookie
 from emporium.sessions.models import SessionRecord
 from emporium.sessions.signing import SessionIdSigner
@@ -196,14 +197,12 @@ class ServerSideSession(dict):
         return list(self.get(f"_f_{queue}", []))
 
     def new_csrf_token(self) -> str:
-        return self.request.registry["emporium.csrf_policy"].new_csrf_token(
-            self.request
-        )
+        policy = self.request.registry.getUtility(ICSRFStoragePolicy)
+        return policy.new_csrf_token(self.request)
 
     def get_csrf_token(self) -> str:
-        return self.request.registry["emporium.csrf_policy"].get_csrf_token(
-            self.request
-        )
+        policy = self.request.registry.getUtility(ICSRFStoragePolicy)
+        return policy.get_csrf_token(self.request)
 
 
 class SessionConfig:
@@ -220,6 +219,7 @@ class SessionConfig:
         self.secure = secure
 
 
+@implementer(ISessionFactory)
 class SessionFactory:
     """Pyramid session factory: verifies the cookie and loads the record."""
 
