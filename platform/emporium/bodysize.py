@@ -38,6 +38,13 @@ class BodyLimitPolicy:
                 return self._refuse(environ, 400, "Content-Length is not a number")
             if int(raw) > self.limit:
                 return self._too_large(environ)
+            # Within the limit: read once into memory, so that nothing after
+            # (pyramid_retry's replay, the API's JSON reader) copies it into
+            # a temporary file that only the garbage collector closes.
+            data = environ["wsgi.input"].read(int(raw))
+            environ["wsgi.input"] = io.BytesIO(data)
+            environ["CONTENT_LENGTH"] = str(len(data))
+            environ["webob.is_body_seekable"] = True
             return None
         if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             # No length given: read one byte past the limit, no more.
@@ -46,6 +53,7 @@ class BodyLimitPolicy:
                 return self._too_large(environ)
             environ["wsgi.input"] = io.BytesIO(data)
             environ["CONTENT_LENGTH"] = str(len(data))
+            environ["webob.is_body_seekable"] = True
         return None
 
     def _too_large(self, environ):
@@ -80,7 +88,8 @@ class BodyLimitPolicy:
                 content_type="text/html",
                 charset="utf-8",
             )
-        response.headers["Connection"] = "close"
+        # No Connection header: it is the server's (waitress refuses an
+        # application's hop-by-hop header with a 500 of its own).
         return response
 
 

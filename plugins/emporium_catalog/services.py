@@ -23,7 +23,11 @@ class Cursor:
         if value is None or value == "":
             return None
         rank, sep, ident = value.partition(".")
-        if not sep or not rank.isdigit() or not ident.isdigit() or len(value) > 40:
+        # ASCII digits that fit the database's 64-bit integers.
+        if not sep or not all(
+            part.isascii() and part.isdigit() and len(part) <= 18
+            for part in (rank, ident)
+        ):
             raise InvalidInput(field, "must be a page position such as 120.5031")
         return cls(int(rank), int(ident))
 

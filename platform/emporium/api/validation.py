@@ -141,11 +141,47 @@ def _openapi_request(request) -> PyramidOpenAPIRequest:
     return wrapped
 
 
+# No body this API reads nests deeper than a few levels; the JSON parser
+# recurses once per level, and a body of brackets would exhaust the stack.
+MAX_JSON_DEPTH = 32
+
+
+def nested_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON text ``body`` opens more than ``limit`` arrays or
+    objects inside one another (brackets inside strings do not count)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
 def openapi_view(view, info):
     if not info.options.get("openapi"):
         return view
 
     def validated_view(context, request):
+        if nested_too_deep(request.body):
+            message = f"is nested deeper than {MAX_JSON_DEPTH} levels"
+            raise InvalidRequest(
+                400, f"body: {message}", [{"field": "body", "message": message}]
+            )
         openapi = request.registry.getUtility(IAPIDescription).openapi
         result = openapi.unmarshal_request(_openapi_request(request))
         if result.errors:

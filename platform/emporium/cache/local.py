@@ -10,6 +10,7 @@ cannot be opened is moved aside, with a warning, and rebuilt empty.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -33,6 +34,16 @@ DEFAULT_MAP_SIZE = 1 << 30  # 1 GiB of address space; the file grows as used.
 
 # path -> the environment this process opened there.
 _open_environments: dict[str, lmdb.Environment] = {}
+# LMDB refuses keys past 511 bytes; a longer one (a key built from a path
+# or a query a client chose) is stored under its digest instead of raising.
+MAX_KEY_BYTES = 400
+
+
+def _store_key(key: str) -> bytes:
+    raw = key.encode("utf-8", "surrogatepass")
+    if len(raw) <= MAX_KEY_BYTES:
+        return raw
+    return b"#sha256:" + hashlib.sha256(raw).hexdigest().encode()
 
 
 @contextmanager
@@ -177,14 +188,14 @@ class LmdbBackend(_ForkAware, CacheBackend):
             get = txn.get
             return [
                 decode(bytes(raw) if raw is not None else None)
-                for raw in map(get, (k.encode() for k in keys))
+                for raw in map(get, map(_store_key, keys))
             ]
 
     def set(self, key, value) -> None:
         self.set_multi({key: value})
 
     def set_multi(self, mapping: Mapping[str, CachedValue]) -> None:
-        items = [(key.encode(), encode(entry)) for key, entry in mapping.items()]
+        items = [(_store_key(key), encode(entry)) for key, entry in mapping.items()]
         try:
             self._write(items)
         except lmdb.MapFullError:
@@ -209,7 +220,7 @@ class LmdbBackend(_ForkAware, CacheBackend):
     def delete_multi(self, keys: Sequence[str]) -> None:
         with self.env.begin(write=True) as txn:
             for key in keys:
-                txn.delete(key.encode())
+                txn.delete(_store_key(key))
 
     def clear(self) -> None:
         env = self.env

@@ -26,6 +26,8 @@ def includeme(config: Configurator) -> None:
     config.registry.registerUtility(TokenSealer(token_keys), ITokenSealer)
     config.registry.registerUtility(Throttle(settings), IThrottle)
     config.add_view_deriver(throttled_view, under="INGRESS", over="secured_view")
+    # Paths, queries and forms that cannot be read are refused as 400.
+    config.include("emporium.security.wellformed")
     # The proxy tween runs first: everything after sees the real client.
     config.add_tween(
         "emporium.security.headers.proxy_tween_factory",

@@ -94,6 +94,9 @@ class SessionIdSigner:
         return self._mac(self.keys[0], f"{purpose}:{session_id}")
 
     def check_token(self, purpose: str, session_id: str, supplied: str) -> bool:
+        # compare_digest takes ASCII strings only: anything else is no token.
+        if not isinstance(supplied, str) or not supplied.isascii():
+            return False
         return any(
             hmac.compare_digest(self._mac(key, f"{purpose}:{session_id}"), supplied)
             for key in self.keys
