@@ -1,7 +1,9 @@
 """Requests the application cannot read are refused before anything reads
-them: a path or query string that is not UTF-8 or holds a NUL (PostgreSQL
-refuses NUL in text), a form body likewise, and conditional dates that no
-calendar has (ignored, as HTTP says an invalid date must be).
+them: a path or query string that is not UTF-8, a path that holds a NUL, a
+form body likewise or with a NUL in a field (PostgreSQL refuses NUL in
+text), and conditional dates that no calendar has (ignored, as HTTP says an
+invalid date must be). A NUL in a query value is left to the view that
+reads it (a login's ``next`` falls back to its default page).
 
 The check runs twice. Around the router (an execution policy, before any
 tween), the environ is made readable: the path's bad bytes are replaced, the
@@ -29,8 +31,8 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _problem(raw: str, quoted: bool = False) -> str | None:
-    """What is wrong with a WSGI string (the bytes decoded as Latin-1), read
-    after percent-decoding when ``quoted`` (a query string)."""
+    """What is wrong with a WSGI string (the bytes decoded as Latin-1): a
+    path (NUL refused too), or a query string when ``quoted``."""
     data = raw.encode("latin-1", "replace")
     if quoted:
         data = unquote_to_bytes(data.replace(b"+", b" "))
@@ -38,7 +40,7 @@ def _problem(raw: str, quoted: bool = False) -> str | None:
         text = data.decode("utf-8")
     except UnicodeError:
         return "is not valid UTF-8"
-    if "\x00" in text:
+    if "\x00" in text and not quoted:
         return "contains a NUL character"
     return None
 
