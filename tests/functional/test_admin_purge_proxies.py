@@ -120,3 +120,23 @@ def test_saving_a_price_purges_with_the_merchandisers_name(purger_app, engine):
     _, keys, actor = calls[-1]
     assert f"product:{product.id}" in keys
     assert actor.endswith("proxies@example.com")
+
+
+def test_saving_a_category_purges_it_with_the_merchandisers_name(purger_app, engine):
+    from sqlalchemy import select
+
+    from emporium_catalog.models import Category
+
+    client, purger = purger_app
+    page = client.get("/admin/categories")
+    form = next(f for f in page.forms.values() if f.action == "/admin/categories")
+    form["name"] = "Purged Kites"
+    form["section"] = "store"
+    form.submit(status=303)
+    with Session(engine) as session:
+        category = session.scalars(
+            select(Category).where(Category.name == "Purged Kites")
+        ).one()
+    _, keys, actor = [c for c in purger.calls if c[0] == "keys"][-1]
+    assert f"category:{category.id}" in keys
+    assert actor.endswith("proxies@example.com")

@@ -10,9 +10,7 @@ from sqlalchemy import func, select
 
 from emporium.audit import record
 from emporium.errors import InvalidInput
-from emporium.purge.pages import (
-    purge_after_commit as pagecache_purge_after_commit,
-)
+from emporium.purge.pages import purge_after_commit
 from emporium.search.conditions import MAX_PAGE
 from emporium.search.errors import SearchUnavailable
 from emporium.search.interfaces import ISearch
@@ -26,14 +24,6 @@ from emporium_catalog.models import Category, Product
 from emporium_catalog.schema import MAX_STOCK, parse_int, parse_money
 
 log = logging.getLogger(__name__)
-
-
-def purge_after_commit(request, keys: list[str]) -> None:
-    """Purge the pages showing ``keys`` once the change is committed (never
-    for a rolled-back one: a purge before commit lets a concurrent request
-    cache the old data again), in the merchandiser's name, together with
-    what the save changed: one purge, not two."""
-    pagecache_purge_after_commit(request.dbsession, keys, actor_of(request))
 
 
 def _writer(request) -> IProductWriter:
@@ -359,6 +349,9 @@ def save_category(request):
             f"category:{category.id}",
             changes=changes,
         )
-        purge_after_commit(request, [f"category:{category.id}"])
+        # In the merchandiser's name, with what the save changed: one purge.
+        purge_after_commit(
+            request.dbsession, [f"category:{category.id}"], actor_of(request)
+        )
     request.session.flash(f"Saved the category {category.name}.")
     return HTTPSeeOther(request.route_path("admin.categories"))
