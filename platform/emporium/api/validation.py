@@ -200,9 +200,21 @@ def invalid_request_view(exc: InvalidRequest, request):
     return problem(request, exc.status, exc.detail, exc.errors)
 
 
-def response_validation_tween_factory(handler, registry):
-    """Check the final response of API views (after exception views ran)."""
+def validates_responses(settings) -> bool:
+    """Whether API responses are checked: in development and tests, where a
+    mismatch is a bug to find, not in production, where the check costs
+    more than the view it checks (``emporium.api.validate_responses``)."""
+    chosen = setting_value(settings, "emporium.api.validate_responses")
+    if chosen is None:
+        return setting_value(settings, "emporium.environment") != "production"
+    return chosen
 
+
+def response_validation_tween_factory(handler, registry):
+    """Check the final response of API views (after exception views ran);
+    nothing at all when responses are not checked."""
+    if not validates_responses(registry.settings):
+        return handler
     strict = setting_value(registry.settings, "emporium.api.strict_responses")
 
     def response_validation_tween(request):

@@ -211,6 +211,14 @@ CORE = declare(
         "largest request body; larger is a 413 before anything reads it",
     ),
     Setting(
+        "emporium.api.validate_responses",
+        FLAG,
+        None,
+        "check every API response against the description (it costs more than"
+        " the view itself: keep it for development and tests)",
+        shown="`true`, `false` when `emporium.environment = production`",
+    ),
+    Setting(
         "emporium.api.strict_responses",
         FLAG,
         "false",
