@@ -5,6 +5,12 @@ can share an address (an office, a mobile carrier), so the per-address
 ceiling sits far above the per-session limit; a client that drops its cookie
 to dodge the session limit still meets the address ceiling. Limits come from
 settings; counters live in memory (one process) or Redis (the cluster).
+
+Every request is counted, so counting costs one Redis round trip at most:
+both counters (the session's and the address's) are counted and checked by
+one script (``emporium.security.counters``). Each is a fixed window that
+begins with its first request. Failed logins, which are rare, keep the
+``limits`` library's moving window.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from zope.interface import implementer
 
 from emporium.errors import ConfigurationError
 from emporium.interfaces import ISessionFactory, IThrottle
+from emporium.security.counters import counters_for
 from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
@@ -62,6 +69,7 @@ class Throttle:
                 " set it to a redis:// URL shared by the app servers"
             )
         self.limiter = MovingWindowRateLimiter(storage)
+        self.counters = counters_for(uri, self.limiter)
         factor = setting_value(settings, "emporium.throttle.address_factor")
         self.limits = {}
         for name in CLASSES:
@@ -72,19 +80,17 @@ class Throttle:
     def hit(self, route_class: str, session_id: str | None, address: str) -> None:
         """Count one request; raise Throttled when over either limit."""
         per_client, per_address = self.limits[route_class]
-        checks = [(per_address, "address", address)]
+        checks = [(f"{route_class}/address/{address}", per_address)]
         if session_id:
-            checks.insert(0, (per_client, "session", session_id))
-        for item, kind, identity in checks:
-            if not self.limiter.hit(item, route_class, kind, identity):
-                reset, _ = self.limiter.get_window_stats(
-                    item, route_class, kind, identity
-                )
-                retry_after = max(1, math.ceil(reset - time.time()))
-                log.warning(
-                    "throttled %s %s on %s (%s)", kind, identity[:12], route_class, item
-                )
-                raise Throttled(retry_after, route_class)
+            checks.insert(0, (f"{route_class}/session/{session_id}", per_client))
+        refused = self.counters.hit(
+            [(key, item.amount, item.get_expiry()) for key, item in checks]
+        )
+        if refused is not None:
+            index, retry_after = refused
+            key, item = checks[index]
+            log.warning("throttled %s on %s (%s)", key[:40], route_class, item)
+            raise Throttled(max(1, retry_after), route_class)
 
     def _login_keys(self, account: str, address: str):
         # The account as the login form reads it (stripped, case-folded),
@@ -127,6 +133,7 @@ class Throttle:
 
     def reset(self) -> None:
         self.limiter.storage.reset()
+        self.counters.reset()
 
 
 def _route_class(info, request) -> str:

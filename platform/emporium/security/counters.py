@@ -1,0 +1,118 @@
+"""Request counters for the throttle: one round trip per request at most.
+
+``hit(checks)`` counts one request against each ``(key, limit, window
+seconds)`` in order and answers ``(index, seconds until it resets)`` for the
+first one past its limit, else None. Each counter is a fixed window that
+begins with its first request. With Redis the whole of it is one script
+(``EVALSHA``), so a request costs one round trip whatever it is counted
+against; in memory it costs none. Should Redis fail, requests are let
+through (and logged): throttling must not take the store down with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
+
+Check = tuple[str, int, int]
+PREFIX = "emporium:throttle:"
+
+# KEYS: the counters; ARGV: limit and window of each, in turn.
+_SCRIPT = """
+for i, key in ipairs(KEYS) do
+    local count = redis.call('INCR', key)
+    local ttl = redis.call('TTL', key)
+    if count == 1 or ttl < 0 then
+        ttl = tonumber(ARGV[2 * i])
+        redis.call('EXPIRE', key, ttl)
+    end
+    if count > tonumber(ARGV[2 * i - 1]) then
+        return {i, ttl}
+    end
+end
+return {0, 0}
+"""
+
+
+class RedisCounters:
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=1.0, socket_connect_timeout=1.0
+        )
+        self.script = self.client.register_script(_SCRIPT)
+
+    def hit(self, checks: Sequence[Check]) -> tuple[int, int] | None:
+        keys = [PREFIX + key for key, _, _ in checks]
+        args = [value for _, limit, window in checks for value in (limit, window)]
+        try:
+            index, ttl = self.script(keys=keys, args=args)
+        except Exception as exc:  # the client's errors, whatever the cause
+            log.warning("throttle counters unavailable (%s): request let through", exc)
+            return None
+        return (int(index) - 1, int(ttl)) if index else None
+
+    def reset(self) -> None:
+        for key in self.client.scan_iter(f"{PREFIX}*"):
+            self.client.delete(key)
+
+
+class MemoryCounters:
+    """One process's counters (development, tests, a single worker)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.windows: dict[str, tuple[int, float]] = {}
+
+    def hit(self, checks: Sequence[Check]) -> tuple[int, int] | None:
+        now = time.monotonic()
+        with self.lock:
+            if len(self.windows) > 100_000:
+                self.windows = {k: v for k, v in self.windows.items() if v[1] > now}
+            for index, (key, limit, window) in enumerate(checks):
+                count, ends = self.windows.get(key, (0, 0.0))
+                if ends <= now:
+                    count, ends = 0, now + window
+                self.windows[key] = (count + 1, ends)
+                if count + 1 > limit:
+                    return index, math.ceil(ends - now)
+        return None
+
+    def reset(self) -> None:
+        with self.lock:
+            self.windows.clear()
+
+
+class LibraryCounters:
+    """Any other storage the ``limits`` library knows: a round trip a check."""
+
+    def __init__(self, limiter) -> None:
+        self.limiter = limiter
+
+    def hit(self, checks: Sequence[Check]) -> tuple[int, int] | None:
+        from limits import RateLimitItemPerSecond
+
+        for index, (key, limit, window) in enumerate(checks):
+            item = RateLimitItemPerSecond(limit, window)
+            if not self.limiter.hit(item, "requests", key):
+                reset, _ = self.limiter.get_window_stats(item, "requests", key)
+                return index, math.ceil(reset - time.time())
+        return None
+
+    def reset(self) -> None:
+        """The library's storage is reset by its owner."""
+
+
+def counters_for(uri: str, limiter):
+    """The counters for ``emporium.throttle.storage``'s ``uri``."""
+    if uri.startswith(("redis://", "rediss://", "unix://")):
+        return RedisCounters(uri)
+    if uri.startswith("memory://"):
+        return MemoryCounters()
+    return LibraryCounters(limiter)
