@@ -164,12 +164,9 @@ def declare(*settings: Setting) -> tuple[Setting, ...]:
     declaring the same one again changes nothing."""
     for setting in settings:
         if "<" in setting.name:
-            pattern = re.compile(
-                re.sub(r"<[a-z_]+>", "[A-Za-z0-9_-]+", re.escape(setting.name))
-                .replace(r"\<", "<")
-                .replace(r"\>", ">")
-                + "$"
-            )
+            # re.escape leaves < and > alone: each <part> is one name.
+            escaped = re.escape(setting.name)
+            pattern = re.compile(re.sub(r"<[a-z_]+>", "[A-Za-z0-9_-]+", escaped) + "$")
             if all(known.name != setting.name for _, known in _PATTERNS):
                 _PATTERNS.append((pattern, setting))
         else:
