@@ -338,10 +338,21 @@ def test_price_and_stock_in_place(merchandiser, make_product, engine):
         assert session.get(Product, product_id).price_minor == 1250
 
 
-def test_edit_product_with_its_sections_fields(merchandiser, engine, testapp):
-    with Session(engine) as session:
-        product_id = session.scalar(
-            select(Product.id).where(Product.section == "videogames").limit(1)
+def test_edit_product_with_its_sections_fields(
+    merchandiser, engine, testapp, make_product
+):
+    from emporium_videogames.models import VideoGameDetails
+
+    # A game of our own, so that no other test sees it renamed and on sale.
+    product_id = make_product(section="videogames")
+    with Session(engine) as session, session.begin():
+        session.add(
+            VideoGameDetails(
+                product_id=product_id,
+                platform="Switch",
+                content_rating="E",
+                genre="Puzzle",
+            )
         )
     page = merchandiser.get(f"/admin/products/{product_id}")
     form = page.forms[1] if len(page.forms) > 1 else page.forms[0]
@@ -361,8 +372,6 @@ def test_edit_product_with_its_sections_fields(merchandiser, engine, testapp):
         product = session.get(Product, product_id)
         assert product.name == "Renamed game"
         assert product.sale_price_minor == 999
-        from emporium_videogames.models import VideoGameDetails
-
         assert session.get(VideoGameDetails, product_id).platform == "PC"
     # The storefront shows the sale price while the sale runs.
     assert "$9.99" in testapp.get(f"/products/{product_id}").text

@@ -94,16 +94,15 @@ def test_a_prefix_is_one_ban(purger_app):
     assert kind == "prefix" and targets == ["/books/"]
 
 
-def test_saving_a_price_purges_with_the_merchandisers_name(purger_app, engine):
-    from sqlalchemy import select
-
+def test_saving_a_price_purges_with_the_merchandisers_name(
+    purger_app, engine, make_product
+):
     from emporium_catalog.models import Product
 
     client, purger = purger_app
+    # A product of our own: no other test sees its new price.
     with Session(engine) as session:
-        product = session.scalars(
-            select(Product).where(Product.section == "store").order_by(Product.id)
-        ).first()
+        product = session.get(Product, make_product())
     page = client.get("/admin/products", {"q": product.sku})
     form = next(
         f
