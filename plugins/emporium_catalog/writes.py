@@ -64,11 +64,16 @@ class ProductWriter:
 
     def __init__(self, registry) -> None:
         self.registry = registry
+        # Sections are fixed once the application is configured.
+        self._fields: dict[str, list[InputField]] = {}
 
     # input
 
     def input_fields(self, section) -> list[InputField]:
-        return section_input_fields(section)
+        fields = self._fields.get(section.name)
+        if fields is None:
+            fields = self._fields[section.name] = section_input_fields(section)
+        return fields
 
     def parse(
         self,
