@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from emporium_admin.imports.jobs import ImportJobs
 from emporium_catalog.models import Category, Product
 
 CARD = {
@@ -36,6 +37,7 @@ class Catalog:
 
     products: dict[str, int]  # section name -> a product in stock
     category: str  # a category's slug
+    import_dir: str  # where the app server keeps its import jobs
 
 
 def catalog_of(registry) -> Catalog:
@@ -50,7 +52,7 @@ def catalog_of(registry) -> Catalog:
         category = dbsession.scalar(
             select(Category.slug).where(Category.section == "store").limit(1)
         )
-    return Catalog(products, category)
+    return Catalog(products, category, registry.settings["emporium.admin.import_dir"])
 
 
 def add_to_cart(page, base: str, product_id: int) -> None:
@@ -145,6 +147,20 @@ def _import_report(page, base: str, catalog: Catalog) -> None:
     page.wait_for_selector("table.import-errors")
 
 
+def running_import(catalog: Catalog) -> tuple[ImportJobs, object]:
+    """An import job halfway through, as the app server's worker leaves it."""
+    jobs = ImportJobs(catalog.import_dir)
+    job = jobs.create(IMPORT_CSV.encode(), "halfway.csv", "admin@example.com")
+    job.status, job.total, job.valid, job.done = "running", 400, 400, 100
+    jobs.save(job)
+    return jobs, job
+
+
+def _import_running(page, base: str, catalog: Catalog) -> None:
+    job = running_import(catalog)[1]
+    page.goto(f"{base}/admin/import/{job.id}")
+
+
 def _purge_preview(page, base: str, catalog: Catalog) -> None:
     page.goto(base + "/admin/purge")
     page.fill("#target", "/books/")
@@ -173,6 +189,7 @@ ADMIN: dict[str, StateFn] = {
     "categories": _go("/admin/categories"),
     "import": _go("/admin/import"),
     "import-report": _import_report,
+    "import-running": _import_running,
     "orders": _go("/admin/orders"),
     "order-detail": _order_detail,
     "purge": _go("/admin/purge"),

@@ -275,3 +275,30 @@ def test_traffic_page_waits_for_the_reader_and_charts_have_tables(staff, store):
     page.wait_for_load_state()
     assert page.url.endswith("/admin/traffic")
     page.close()
+
+
+def test_a_running_import_follows_itself_without_reloading(staff, store, catalog):
+    """The import page once reloaded itself every second (a screen reader
+    starts over each time); now a script updates the figures in place and
+    shows the outcome when the import ends."""
+    jobs, job = pagestates.running_import(catalog)
+    page = staff("default").new_page()
+    page.goto(f"{store[0]}/admin/import/{job.id}")
+    assert page.locator("meta[http-equiv=refresh]").count() == 0
+    page.evaluate("document.body.dataset.loadedOnce = 'yes'")
+    job.done = 300
+    jobs.save(job)
+    # (wait_for_function would evaluate a string in the page: CSP refuses it.)
+    count = "document.querySelector('[data-import-count]').textContent"
+    for _ in range(150):
+        if "300 of" in page.evaluate(count):
+            break
+        page.wait_for_timeout(200)
+    assert page.evaluate("document.querySelector('progress').value") == 300
+    job.status, job.created = "done", 400
+    jobs.save(job)
+    page.wait_for_selector(".import-done")
+    assert "400 created" in page.inner_text("[role=status]")
+    # The same document all along: never reloaded.
+    assert page.evaluate("document.body.dataset.loadedOnce") == "yes"
+    page.close()
