@@ -138,3 +138,4 @@ def test_import_is_the_admin_plugins_command(ini, tmp_path):
     csv.write_text("sku,section,name,price\nCLI-9,store,Nine,1.00\n")
     result = run("import", without, csv)
     assert result.exit_code == 2 and "No such command 'import'" in result.output
+    assert "emporium.plugins" in result.output

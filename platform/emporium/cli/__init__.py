@@ -27,10 +27,14 @@ class EmporiumCommands(click.Group):
             if os.path.isfile(config_uri.split("#", 1)[0]):
                 env = load(config_uri)
                 command = get_commands(env.registry).get(name)
-                if command is not None:
-                    # The command's own load(ini) finds this one.
-                    ctx.meta[ENVIRONMENT] = env
-                    return name, command, args[1:]
+                if command is None:
+                    ctx.fail(
+                        f"No such command {name!r}: neither the core nor a "
+                        f"plugin {config_uri} enables (emporium.plugins) has it."
+                    )
+                # The command's own load(ini) finds this one.
+                ctx.meta[ENVIRONMENT] = env
+                return name, command, args[1:]
         return super().resolve_command(ctx, args)
 
 
