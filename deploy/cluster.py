@@ -6,7 +6,14 @@
 
 Everything lives under var/cluster/: data, logs, the generated .ini and the
 secrets (made once, kept out of the repository). Debian's packages are
-installed when missing. Ctrl-C stops every process, by its pid.
+installed when missing. Ctrl-C, SIGINT or SIGTERM stops every process, by its
+pid, within seconds, however this was started (a shell starts a background
+job with SIGINT ignored, and its children would inherit that).
+
+cluster.ini is written anew at every start from production.ini; settings of
+your own go in local.ini beside it (an [app:main] section), which wins.
+Each log in logs/ is cut at EMPORIUM_CLUSTER_LOG_MB (64) megabytes, the
+previous part kept as <name>.log.1.
 
     python deploy/cluster.py [--products N] [--workers N]
 """
@@ -14,6 +21,7 @@ installed when missing. Ctrl-C stops every process, by its pid.
 from __future__ import annotations
 
 import argparse
+import configparser
 import os
 import secrets
 import shutil
@@ -22,6 +30,7 @@ import socket
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +116,33 @@ def port_free(port: int) -> bool:
     return True
 
 
+# How each server stops at once: PostgreSQL's fast shutdown and gunicorn's
+# quick one are SIGINT; the rest stop on SIGTERM.
+STOP_SIGNALS = {"postgresql": signal.SIGINT, "app": signal.SIGINT}
+# gunicorn 25.1 and later open a control socket, one path per user for every
+# server: three app servers would take it from each other, and closing it
+# adds seconds to each stop. The cluster has no use for it.
+NO_CONTROL_SOCKET = (
+    ["--no-control-socket"]
+    if tuple(int(x) for x in version("gunicorn").split(".")[:2]) >= (25, 1)
+    else []
+)
+STOP_WITHIN = 8.0  # seconds for each wave, then SIGKILL
+LOG_LIMIT = int(os.environ.get("EMPORIUM_CLUSTER_LOG_MB") or 64) * 1024 * 1024
+
+
+def stop_on_signals() -> None:
+    """SIGINT and SIGTERM stop the cluster, even when started in the
+    background (where SIGINT comes ignored). Children started after this
+    get the default handlers, not an inherited SIG_IGN."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 class Cluster:
     def __init__(self) -> None:
         self.processes: list[tuple[str, subprocess.Popen]] = []
@@ -119,21 +155,45 @@ class Cluster:
         wait_for(port, process, name)
         say(f"{name} on 127.0.0.1:{port} (pid {process.pid})")
 
+    def rotate_logs(self) -> None:
+        """Copies a log past LOG_LIMIT to <name>.log.1 and empties it; the
+        servers write with O_APPEND, so they carry on at its new end (the
+        lines written between the copy and the cut are lost)."""
+        for path in (HERE / "logs").glob("*.log"):
+            try:
+                if path.stat().st_size > LOG_LIMIT:
+                    shutil.copyfile(path, path.with_suffix(".log.1"))
+                    os.truncate(path, 0)
+            except OSError:
+                pass
+
     def stop(self) -> None:
+        """The servers first, then the stores they use (an app worker that
+        lost Redis retries while it exits), each wave within STOP_WITHIN
+        seconds or killed."""
         # A second Ctrl-C must not leave servers behind.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for _name, process in reversed(self.processes):
-            if process.poll() is None:
-                # SIGINT is PostgreSQL's fast shutdown; the others take it too.
-                process.send_signal(signal.SIGINT)
-        for name, process in reversed(self.processes):
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            say(f"stopped {name}")
+        stores = ("postgresql", "redis")
+        began = time.monotonic()
+        for wave in (
+            [p for p in reversed(self.processes) if p[0] not in stores],
+            [p for p in reversed(self.processes) if p[0] in stores],
+        ):
+            for name, process in wave:
+                if process.poll() is None:
+                    kind = name.rstrip("0123456789")
+                    process.send_signal(STOP_SIGNALS.get(kind, signal.SIGTERM))
+            deadline = time.monotonic() + STOP_WITHIN
+            for name, process in wave:
+                try:
+                    process.wait(max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                    say(f"killed {name}: it did not stop within {STOP_WITHIN:.0f} s")
+                    continue
+                say(f"stopped {name} ({time.monotonic() - began:.1f} s)")
 
 
 def secrets_env() -> dict[str, str]:
@@ -147,8 +207,19 @@ def secrets_env() -> dict[str, str]:
     return dict(line.split("=", 1) for line in path.read_text().split())
 
 
+def local_settings() -> dict[str, str]:
+    """The operator's own [app:main] settings from local.ini, if any."""
+    path = HERE / "local.ini"
+    if not path.exists():
+        return {}
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # setting names are case-sensitive
+    parser.read(path)
+    return dict(parser["app:main"]) if parser.has_section("app:main") else {}
+
+
 def write_ini() -> Path:
-    """production.ini with the cluster's addresses."""
+    """production.ini with the cluster's addresses, then local.ini's settings."""
     overrides = {
         "sqlalchemy.url": f"postgresql+psycopg://emporium@127.0.0.1:{PG_PORT}/emporium",
         "emporium.themes.directories": str(ROOT / "themes"),
@@ -162,8 +233,12 @@ def write_ini() -> Path:
         ),
         "emporium.purge.proxies": f"http://127.0.0.1:{VARNISH}",
         "emporium.trusted_proxies": "127.0.0.1",
-    }
-    lines, seen, section = [], set(), None
+    } | local_settings()
+    lines = [
+        "# Written by deploy/cluster.py at every start: edits here are lost.",
+        f"# Put settings of your own in {HERE / 'local.ini'} ([app:main]).",
+    ]
+    seen, section = set(), None
     for line in (ROOT / "production.ini").read_text().splitlines():
         stripped = line.strip()
         if stripped.startswith("["):
@@ -241,7 +316,8 @@ def main() -> None:
     env = dict(os.environ, **secrets_env())
     ini = write_ini()
     cluster = Cluster()
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    began = time.monotonic()
+    stop_on_signals()
     try:
         start_postgresql(cluster)
         (HERE / "redis").mkdir(exist_ok=True)
@@ -277,7 +353,7 @@ def main() -> None:
             cluster.start(
                 f"app{number}",
                 [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-                 "--paste", str(ini)],
+                 *NO_CONTROL_SOCKET, "--paste", str(ini)],
                 port,
                 env=dict(env, EMPORIUM_BIND=f"127.0.0.1:{port}",
                          EMPORIUM_METRICS_DIR=str(HERE / "metrics" / str(port)),
@@ -316,6 +392,7 @@ def main() -> None:
             env=env,
         )  # fmt: skip
         wait_until_healthy(f"http://127.0.0.1:{EDGE}/health")
+        say(f"ready in {time.monotonic() - began:.1f} s")
         say(f"the store is on http://127.0.0.1:{EDGE}/ — Ctrl-C stops everything")
         # A server that dies is reported; the others carry on (HAProxy fails
         # over), as they would on a fleet. Ctrl-C stops everything.
@@ -325,6 +402,7 @@ def main() -> None:
                 if process.poll() is not None and name not in reported:
                     reported.add(name)
                     say(f"{name} exited ({process.returncode}); the rest go on")
+            cluster.rotate_logs()
             time.sleep(1)
     except KeyboardInterrupt:
         say("stopping")
