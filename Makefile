@@ -53,6 +53,10 @@ bench: install ## Run every benchmark in bench/ (each prints name: value lines)
 		echo "== $$script"; $(BIN)/python $$script; \
 	done
 
+.PHONY: capacity
+capacity: install ## The Christmas 2000 replay on this box: report in var/capacity/ (about 15 min)
+	$(BIN)/python -m bench.capacity.run
+
 .PHONY: lint
 lint: install ## ruff check and ruff format --check
 	$(BIN)/ruff check platform plugins admin tests bench migrations

@@ -1,0 +1,103 @@
+"""A small HTTP/1.1 client on asyncio streams, keep-alive connections to one
+address: cheap enough per request that one Python process can offer a few
+thousand requests a second (an HTTP library with a cookie jar and redirects
+costs several times more, and the generator shares the box with the store)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+from bench.capacity.shoppers import Request, Response
+
+
+class Pool:
+    """Connections to ``host:port``, at most ``size`` open at once; a request
+    that finds none idle opens one, or waits for one (the wait counts in its
+    time, as it would for a browser)."""
+
+    def __init__(self, host: str, port: int, size: int = 2000, timeout=15.0) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self.idle: deque[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = deque()
+        self.slots = asyncio.Semaphore(size)
+        self.opened = 0
+
+    async def send(self, request: Request) -> Response:
+        async with self.slots:
+            for attempt in (0, 1):
+                fresh = not self.idle
+                if fresh:
+                    conn = await asyncio.wait_for(
+                        asyncio.open_connection(self.host, self.port), self.timeout
+                    )
+                    self.opened += 1
+                else:
+                    conn = self.idle.pop()
+                try:
+                    response, keep = await asyncio.wait_for(
+                        self._exchange(conn, request), self.timeout
+                    )
+                except (ConnectionError, asyncio.IncompleteReadError) as error:
+                    conn[1].close()
+                    # A kept-alive connection the server had closed: once more
+                    # on a new one, as browsers do (never for a POST).
+                    if fresh or attempt or request.method != "GET":
+                        raise ConnectionError(str(error)) from error
+                    continue
+                except BaseException:
+                    conn[1].close()
+                    raise
+                if keep:
+                    self.idle.append(conn)
+                else:
+                    conn[1].close()
+                return response
+        raise AssertionError("unreachable")
+
+    async def _exchange(self, conn, request: Request) -> tuple[Response, bool]:
+        reader, writer = conn
+        head = [
+            f"{request.method} {request.path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+        ]
+        head += [f"{name}: {value}" for name, value in request.headers.items()]
+        if request.body is not None:
+            head.append(f"Content-Length: {len(request.body)}")
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        if request.body:
+            writer.write(request.body)
+        status_line, *lines = (
+            (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        )
+        status = int(status_line.split(" ", 2)[1])
+        headers: dict[str, str] = {}
+        for line in lines:
+            if ":" in line:
+                name, value = line.split(":", 1)
+                name = name.strip().lower()
+                value = value.strip()
+                headers[name] = (
+                    f"{headers[name]}\n{value}" if name in headers else value
+                )
+        keep = headers.get("connection", "").lower() != "close"
+        if request.method == "HEAD" or status in (204, 304) or status < 200:
+            body = b""
+        elif "content-length" in headers:
+            body = await reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            parts = []
+            while True:
+                size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                if size == 0:
+                    await reader.readuntil(b"\r\n")
+                    break
+                parts.append(await reader.readexactly(size))
+                await reader.readexactly(2)
+            body = b"".join(parts)
+        else:
+            body, keep = await reader.read(), False
+        return Response(status, headers, body), keep
+
+    def close(self) -> None:
+        while self.idle:
+            self.idle.pop()[1].close()

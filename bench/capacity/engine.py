@@ -1,0 +1,115 @@
+"""The open-loop engine: shoppers arrive at a set rate whatever the store's
+speed (a slow answer never delays the next arrival), each running its
+session from the model against one address."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass
+
+from bench.capacity.client import Pool
+from bench.capacity.shoppers import NEW_SESSIONS, Catalog, Response, Session
+
+
+@dataclass(frozen=True)
+class Sample:
+    done: float  # time.monotonic() when the answer was complete
+    kind: str
+    page: bool
+    new: bool  # the session's first request (no cookie yet)
+    status: int
+    ms: float
+
+
+class Engine:
+    """Runs sessions; ``samples`` holds every request's outcome. Checkouts
+    can be held (``hold``) so that the database can be checked while none
+    is in flight."""
+
+    def __init__(self, pool: Pool, catalog: Catalog, seed: int = 2000, think=None):
+        self.pool, self.catalog = pool, catalog
+        self.rng = random.Random(seed)
+        self.think = think
+        self.samples: list[Sample] = []
+        self.orders: list[str] = []  # order numbers answered 201
+        self.finished: list[Session] = []
+        self.tasks: set[asyncio.Task] = set()
+        self.open = asyncio.Event()
+        self.open.set()
+        self.checkouts = 0
+        self.closing = False
+        self.lag = 0.0  # the worst delay of an arrival behind its schedule
+
+    async def arrive(self, multiple: float, seconds: float) -> None:
+        """New sessions at ``multiple`` × the peak's 56 a second (Poisson)
+        for ``seconds``; those still running go on afterwards."""
+        rate = NEW_SESSIONS * multiple
+        start = time.monotonic()
+        due = start + self.rng.expovariate(rate)
+        while due < start + seconds:
+            now = time.monotonic()
+            if due > now:
+                await asyncio.sleep(due - now)
+            else:
+                self.lag = max(self.lag, now - due)
+            kwargs = {} if self.think is None else {"think": self.think}
+            session = Session(
+                self.catalog, random.Random(self.rng.getrandbits(64)), **kwargs
+            )
+            task = asyncio.create_task(self._run(session))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+            due += self.rng.expovariate(rate)
+
+    async def hold(self) -> None:
+        """Until no checkout is in flight, new ones waiting for ``release``."""
+        self.open.clear()
+        while self.checkouts:
+            await asyncio.sleep(0.01)
+
+    def release(self) -> None:
+        self.open.set()
+
+    async def finish(self) -> None:
+        """Stops every session at its next step (none sends a new request)."""
+        self.closing = True
+        self.open.set()
+        for task in set(self.tasks):
+            task.cancel()
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=30)
+
+    async def _run(self, session: Session) -> None:
+        steps = session.steps()
+        request, new = next(steps), True
+        while True:
+            checkout = request.kind == "checkout"
+            if checkout:
+                await self.open.wait()
+            if self.closing:
+                return
+            self.checkouts += checkout
+            start = time.monotonic()
+            try:
+                response = await self.pool.send(request)
+            except Exception:  # refused, reset, timed out, garbled: no answer
+                response = Response(0, {})
+            finally:
+                self.checkouts -= checkout
+            done = time.monotonic()
+            if checkout and response.status == 201:
+                self.orders.append(response.json().get("number", "?"))
+            self.samples.append(
+                Sample(done, request.kind, request.page, new, response.status,
+                       (done - start) * 1000)
+            )  # fmt: skip
+            new = False
+            if request.think:
+                await asyncio.sleep(request.think)
+            try:
+                request = steps.send(response)
+            except StopIteration:
+                self.finished.append(session)
+                return

@@ -1,0 +1,223 @@
+"""The report under var/capacity/: report.md, plots as SVG, and the
+``name: value`` lines ending with the capacity line."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from bench.capacity import shoppers
+from bench.capacity.plots import bars
+from bench.capacity.steps import Step, carried, failed
+
+
+def step_line(step: Step) -> str:
+    got, want = step.achieved, step.target
+    p99 = max((v[3] for v in step.latencies().values()), default=0)
+    verdict = "; ".join(step.why_not()) or "carries"
+    return (
+        f"capacity: {step.name}: "
+        f"{got['page_views']:.0f}/{want['page_views']:.0f} page views/s, "
+        f"{got['orders']:.1f}/{want['orders']:.1f} orders/s, "
+        f"worst p99 {p99:.0f} ms: {verdict}"
+    )
+
+
+def _table(head: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def write(
+    out: Path, steps: list[Step], timings: dict, login, products: int, engine
+) -> list[str]:
+    names = [s.name for s in steps]
+    kinds = list(dict.fromkeys(k for s in steps for k in s.latencies()))
+    components = ["haproxy", "varnish", "app", "search", "postgresql", "redis",
+                  "generator", "other"]  # fmt: skip
+    good = [
+        sum(1 for x in s.samples if x.page and not failed(x.status)) / s.seconds
+        for s in steps
+    ]
+    (out / "rates.svg").write_text(
+        bars(
+            "Page views per second: offered (target) and answered without failure",
+            names,
+            {"target": [s.target["page_views"] for s in steps], "good": good},
+            "page views/s",
+        )
+    )
+    pages = [k for k in kinds if k in shoppers.GROUPS or k == "checkout"]
+    p99 = {k: [s.latencies().get(k, (0, 0, 0, 0))[3] for s in steps] for k in pages}
+    (out / "p99.svg").write_text(
+        bars(
+            "p99 per page type; the dashed line is 100 ms", names, p99, "ms", limit=100
+        )
+    )
+    cpu = {c: [s.cpu.get(c, 0.0) for s in steps] for c in components}
+    title = f"CPU per component (cores of the box's {os.cpu_count()})"
+    (out / "cpu.svg").write_text(bars(title, names, cpu, "cores", stacked=True))
+
+    best = carried([s for s in steps if not s.name.startswith("cold")])
+    multiple = best.multiple if best else 0.0
+    store_cores = (os.cpu_count() or 1) - (
+        best.cpu.get("generator", 0.0) if best else 0.0
+    )
+    per_core = multiple / store_cores if store_cores > 0 else 0.0
+    md = [
+        "# Capacity: the Christmas 2000 peak on this box",
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+        f"{os.cpu_count()} cores, {products:,} products; load average at the end "
+        f"{os.getloadavg()[0]:.1f} (other work on the machine shows as `other` CPU).",
+        "",
+        "Set-up: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()) + ".",
+        f"A login's password check (Argon2id, the store's parameters): "
+        f"{login[0] * 1000:.0f} ms of CPU, {login[1] * 1000:.0f} ms wall.",
+        "",
+        "## Rates against the article's (per second)",
+        "",
+    ]
+    md += _rates(steps)
+    md += ["![rates](rates.svg)", "", "## Latency (ms: p50 / p95 / p99, count)", ""]
+    md += _table(
+        ["kind", *names], [[k] + [_latency(s, k) for s in steps] for k in kinds]
+    )
+    md += [
+        "![p99](p99.svg)",
+        "",
+        "## Answers by status",
+        "",
+        "409 (sold out) is a true answer; 429 (rate limited) and 0 (no answer) "
+        "count as failed, as do 5xx and any other 4xx.",
+        "",
+    ]
+    statuses = sorted({st for s in steps for st in s.statuses()})
+    md += _table(
+        ["status", *names],
+        [[st] + [s.statuses().get(st, 0) for s in steps] for st in statuses],
+    )
+    md += ["## Varnish", ""] + _varnish(steps)
+    md += ["## Object cache hit ratio per tier and partition (apps' /metrics)", ""]
+    keys = sorted({k for s in steps for k in s.cache})
+    md += _table(
+        ["tier", "partition", *names],
+        [[*key] + [_ratio(*s.cache[key]) if key in s.cache else "" for s in steps]
+         for key in keys],
+    )  # fmt: skip
+    md += ["## CPU per component (cores; ms of CPU per page view)", ""]
+    md += _table(
+        ["component", *names],
+        [[c] + [f"{s.cpu.get(c, 0):.2f} ({_per_page(s, c):.1f})" for s in steps]
+         for c in [*components, "total"]],
+    )  # fmt: skip
+    md += ["![cpu](cpu.svg)", "", "## Mix of page views (share)", ""]
+    md += _table(
+        ["page type", "model", *names],
+        [[g, f"{share:.3f}"] + [f"{s.mix().get(g, 0):.3f}" for s in steps]
+         for g, share in shoppers.MIX.items()],
+    )  # fmt: skip
+    md += ["## Invariants after each step (no checkout in flight)", ""]
+    checks = list(dict.fromkeys(k for s in steps for k in s.invariants))
+    md += _table(
+        ["check", *names],
+        [[k] + [s.invariants.get(k, "") for s in steps] for k in checks],
+    )
+    generator = best.cpu.get("generator", 0.0) if best else 0.0
+    lines = [
+        f"capacity_products: {products}",
+        *(f"capacity_{k}_seconds: {v:.1f}" for k, v in timings.items()),
+        f"capacity_login_cpu_ms: {login[0] * 1000:.0f}",
+        *(f"capacity_{_slug(s.name)}_page_views_per_s: {s.achieved['page_views']:.1f}"
+          for s in steps),
+        *(f"capacity_{_slug(s.name)}_failed: {s.failures()}" for s in steps),
+        f"capacity_orders_answered_201: {len(engine.orders)}",
+        f"capacity_per_store_core: {per_core:.2f}× "
+        f"(the generator's {generator:.2f} cores taken out)",
+        f"capacity: this box carries {multiple:g}× the Christmas 2000 peak "
+        "at p99 < 100 ms with no failed requests",
+    ]  # fmt: skip
+    md += ["## Figures", "", "```", *lines, "```", "", lines[-1], ""]
+    (out / "report.md").write_text("\n".join(md))
+    (out / "steps.json").write_text(json.dumps([_json(s) for s in steps], indent=1))
+    return lines
+
+
+def _rates(steps: list[Step]) -> list[str]:
+    rows = []
+    for s in steps:
+        got, want = s.achieved, s.target
+        pages = max(1, sum(1 for x in s.samples if x.page))
+        rows.append(
+            [
+                s.name,
+                f"{s.seconds:.0f}",
+                f"{got['page_views']:.1f} / {want['page_views']:.0f}",
+                f"{got['new_sessions']:.1f} / {want['new_sessions']:.1f}",
+                f"{got['orders']:.2f} / {want['orders']:.1f}",
+                f"{len(s.samples) / s.seconds:.0f}",
+                f"{s.app_requests / pages:.2f}",
+                "; ".join(s.why_not()) or "carries",
+            ]
+        )
+    head = ["step", "s", "page views", "new sessions", "orders", "requests/s",
+            "app requests per page view", "verdict"]  # fmt: skip
+    return _table(head, rows)
+
+
+def _latency(step: Step, kind: str) -> str:
+    if (v := step.latencies().get(kind)) is None:
+        return ""
+    return f"{v[1]:.0f} / {v[2]:.0f} / {v[3]:.0f} ({v[0]})"
+
+
+def _varnish(steps: list[Step]) -> list[str]:
+    head = ["step", "hits", "misses", "passes", "grace hits",
+            "hit ratio (hits ÷ hits+misses)",
+            "answered from cache (hits ÷ requests)"]  # fmt: skip
+    rows = []
+    for s in steps:
+        hit, miss = s.varnish.get("cache_hit", 0), s.varnish.get("cache_miss", 0)
+        asked = s.varnish.get("client_req", 0)
+        rows.append(
+            [s.name, hit, miss, s.varnish.get("s_pass", 0),
+             s.varnish.get("cache_hit_grace", 0), _ratio(hit, miss),
+             _ratio(hit, asked - hit)]
+        )  # fmt: skip
+    return _table(head, rows)
+
+
+def _json(s: Step) -> dict:
+    return {
+        "name": s.name,
+        "multiple": s.multiple,
+        "seconds": s.seconds,
+        "achieved": s.achieved,
+        "target": s.target,
+        "requests": len(s.samples),
+        "statuses": {str(k): v for k, v in s.statuses().items()},
+        "latencies": s.latencies(),
+        "cpu": s.cpu,
+        "varnish": s.varnish,
+        "cache": {f"{t} {p}": v for (t, p), v in s.cache.items()},
+        "app_requests": s.app_requests,
+        "invariants": s.invariants,
+        "broken": s.broken,
+        "why_not": s.why_not(),
+    }
+
+
+def _ratio(hits: int, misses: int) -> str:
+    return f"{hits / (hits + misses):.3f}" if hits + misses else "–"
+
+
+def _per_page(step: Step, component: str) -> float:
+    pages = sum(1 for x in step.samples if x.page)
+    return step.cpu.get(component, 0.0) * step.seconds * 1000 / pages if pages else 0.0
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name.replace("×", "x")).strip("_")

@@ -1,0 +1,171 @@
+"""`make capacity`: the Christmas 2000 replay on this box.
+
+Starts the production layout with ``deploy/cluster.py`` in a folder of its
+own, seeds the catalog, then offers the article's peak at each step of the
+ladder, open-loop, and writes the report under ``var/capacity/``. Nothing is
+warmed by hand: the first minute at ×1 is reported apart, as "cold".
+
+Settings (environment):
+  CAPACITY_PRODUCTS      products seeded                 (100000)
+  CAPACITY_LADDER        multiples of the peak           ("1 3 10")
+  CAPACITY_STEP_SECONDS  seconds per step                (120)
+  CAPACITY_COLD_SECONDS  the cold first step at ×1       (60; 0 leaves it out)
+  CAPACITY_WORKERS       gunicorn workers per app server (2)
+  CAPACITY_ACCOUNTS      customer accounts to log in as  (1000)
+  CAPACITY_THINK         mean seconds between pages      (1.0)
+  CAPACITY_DIR           where the report goes           (var/capacity)
+  CAPACITY_CONNECTIONS   the generator's connections     (2000)
+  EMPORIUM_EDGE_RATE     the edge's per-client limit; every shopper comes
+                         from 127.0.0.1 here, so it is lifted (1000000)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import time
+from pathlib import Path
+
+from bench.capacity import probes, report, store
+from bench.capacity.client import Pool
+from bench.capacity.engine import Engine
+from bench.capacity.steps import Step
+
+
+def setting(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+async def ladder(
+    engine: Engine, cluster: store.Cluster, plan, sessions_done
+) -> list[Step]:
+    steps = []
+    roots = cluster.roots()
+    varnish_dir = cluster.workdir / "c" / "varnish"
+    baseline = probes.database_state(store.DATABASE)
+    for name, multiple, seconds in plan:
+        cpu0 = probes.cpu_by_component(roots, os.getpid())
+        varnish0 = probes.varnish_counters(varnish_dir)
+        metrics0 = probes.app_metrics(store.APP_PORTS)
+        engine.lag = 0.0
+        start, first = time.monotonic(), len(engine.samples)
+        engine.release()
+        await engine.arrive(multiple, seconds)
+        await engine.hold()
+        end = time.monotonic()
+        step = Step(name, multiple, end - start, engine.samples[first:], lag=engine.lag)
+        cpu1 = probes.cpu_by_component(roots, os.getpid())
+        step.cpu = {k: (cpu1.get(k, 0) - cpu0.get(k, 0)) / step.seconds for k in cpu1}
+        varnish1 = probes.varnish_counters(varnish_dir)
+        step.varnish = {k: v - varnish0.get(k, 0) for k, v in varnish1.items()}
+        metrics1 = probes.app_metrics(store.APP_PORTS)
+        step.cache = probes.cache_ratios(metrics0, metrics1)
+        step.app_requests = probes.app_requests(metrics0, metrics1)
+        check(step, baseline, engine, sessions_done())
+        steps.append(step)
+        print(report.step_line(step), flush=True)
+    return steps
+
+
+# Invariants that are counts of things that must never happen.
+NEVER = (
+    "order numbers answered twice",
+    "payment references used twice",
+    "orders without a payment",
+    "idempotency keys with two orders",
+    "products below zero",
+    "carts lost",
+)
+
+
+def check(step: Step, baseline: dict, engine: Engine, carts: dict) -> None:
+    """The invariants, with no checkout in flight."""
+    now = probes.database_state(store.DATABASE)
+    orders = now["orders"] - baseline["orders"]
+    taken = baseline["stock"] - now["stock"]
+    ordered = now["units ordered"] - baseline["units ordered"]
+    lost = probes.carts_held(store.DATABASE, carts)
+    step.invariants = {
+        "orders in the database": orders,
+        "checkouts answered 201": len(engine.orders),
+        "order numbers answered twice": len(engine.orders) - len(set(engine.orders)),
+        "payment references used twice": now["payment references used twice"],
+        "orders without a payment": now["orders without a payment"],
+        "idempotency keys with two orders": now["idempotency keys with two orders"],
+        "stock taken": taken,
+        "units ordered": ordered,
+        "products below zero": now["products below zero"],
+        "carts checked": len(carts),
+        "carts lost": lost,
+    }
+    broken = step.broken
+    if orders != len(engine.orders):
+        broken.append(
+            f"{orders} orders in the database, {len(engine.orders)} answered 201"
+        )
+    for name in NEVER:
+        if step.invariants[name]:
+            broken.append(f"{name}: {step.invariants[name]}")
+    if taken != ordered:
+        broken.append(f"stock taken {taken} ≠ units ordered {ordered}")
+
+
+def session_carts(engine: Engine) -> dict[str, dict[int, int]]:
+    """Session id → the cart it should have, for finished sessions that
+    filled a cart, did not buy and did not sign in (a login moves the cart)."""
+    carts = {}
+    for session in engine.finished:
+        cookie = session.jar.cookies.get("emporium_session", "")
+        if session.cart and not session.order and not session.logged_in and cookie:
+            carts[cookie.rpartition(".")[0]] = dict(session.cart)
+    return carts
+
+
+async def replay(cluster: store.Cluster, catalog, plan) -> tuple[list[Step], Engine]:
+    pool = Pool("127.0.0.1", 8080, size=int(setting("CAPACITY_CONNECTIONS", "2000")))
+    engine = Engine(pool, catalog, think=float(setting("CAPACITY_THINK", "1.0")))
+    try:
+        steps = await ladder(engine, cluster, plan, lambda: session_carts(engine))
+    finally:
+        await engine.finish()
+        pool.close()
+    return steps, engine
+
+
+def main() -> None:
+    out = Path(setting("CAPACITY_DIR", str(store.ROOT / "var" / "capacity")))
+    products = int(setting("CAPACITY_PRODUCTS", "100000"))
+    step_seconds = float(setting("CAPACITY_STEP_SECONDS", "120"))
+    cold = float(setting("CAPACITY_COLD_SECONDS", "60"))
+    multiples = [float(x) for x in setting("CAPACITY_LADDER", "1 3 10").split()]
+    accounts = int(setting("CAPACITY_ACCOUNTS", "1000"))
+    plan = ([("cold ×1", 1.0, cold)] if cold else []) + [
+        (f"×{m:g}", m, step_seconds) for m in multiples
+    ]
+    workdir = out / "cluster"
+    shutil.rmtree(workdir, ignore_errors=True)  # a fresh store: nothing warm
+    out.mkdir(parents=True, exist_ok=True)
+    cluster = store.Cluster(
+        workdir,
+        products,
+        int(setting("CAPACITY_WORKERS", "2")),
+        {"EMPORIUM_EDGE_RATE": setting("EMPORIUM_EDGE_RATE", "1000000")},
+    )
+    began = time.monotonic()
+    print(f"capacity: starting the cluster with {products:,} products", flush=True)
+    timings = cluster.start()
+    timings["cluster"] = time.monotonic() - began
+    try:
+        store.make_accounts(accounts)
+        login = store.login_cost()
+        catalog = store.catalog(accounts=accounts)
+        steps, engine = asyncio.run(replay(cluster, catalog, plan))
+    finally:
+        cluster.stop()  # its logs stay in var/capacity/cluster/ until the next run
+    lines = report.write(out, steps, timings, login, products, engine)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

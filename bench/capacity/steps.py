@@ -1,0 +1,121 @@
+"""One step of the ladder: what the shoppers saw (from the engine's samples)
+and what the store did (from the probes' readings before and after)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from bench.capacity.shoppers import GROUPS, scaled
+
+P99_LIMIT_MS = 100.0
+# A step counts only if the generator offered what it should: arrivals on
+# time and at least this share of the target page views (Poisson noise and
+# the sessions still ramping up at the cold start take a few per cent).
+OFFERED = 0.9
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def failed(status: int) -> bool:
+    """No answer, a server error, a rate limit, or a refusal other than
+    409 (sold out is a true answer)."""
+    return (
+        status == 0
+        or status >= 500
+        or status == 429
+        or (400 <= status < 500 and status != 409)
+    )
+
+
+@dataclass
+class Step:
+    name: str
+    multiple: float
+    seconds: float
+    samples: list = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)  # cores, by component
+    varnish: dict[str, int] = field(default_factory=dict)  # counter deltas
+    cache: dict = field(default_factory=dict)  # (tier, partition) -> (hits, misses)
+    app_requests: int = 0
+    invariants: dict[str, object] = field(default_factory=dict)
+    broken: list[str] = field(default_factory=list)
+    lag: float = 0.0
+
+    @property
+    def target(self) -> dict[str, float]:
+        return scaled(self.multiple)
+
+    @property
+    def achieved(self) -> dict[str, float]:
+        s = self.seconds or 1
+        return {
+            "page_views": sum(1 for x in self.samples if x.page) / s,
+            "new_sessions": sum(1 for x in self.samples if x.new) / s,
+            "orders": sum(
+                1 for x in self.samples if x.kind == "checkout" and x.status == 201
+            )
+            / s,
+        }
+
+    def latencies(self) -> dict[str, tuple[int, float, float, float]]:
+        """kind → (count, p50, p95, p99) in ms, pages first."""
+        by_kind: dict[str, list[float]] = defaultdict(list)
+        for x in self.samples:
+            by_kind[x.kind].append(x.ms)
+        order = sorted(by_kind, key=lambda k: (k not in GROUPS, k))
+        return {
+            k: (len(v), percentile(v, 0.5), percentile(v, 0.95), percentile(v, 0.99))
+            for k in order
+            if (v := by_kind[k])
+        }
+
+    def statuses(self) -> Counter:
+        return Counter(x.status for x in self.samples)
+
+    def failures(self) -> int:
+        return sum(n for status, n in self.statuses().items() if failed(status))
+
+    def mix(self) -> dict[str, float]:
+        groups = Counter(GROUPS[x.kind] for x in self.samples if x.page)
+        total = sum(groups.values()) or 1
+        return {g: n / total for g, n in groups.items()}
+
+    def why_not(self) -> list[str]:
+        """What keeps this step from counting; empty when it carries."""
+        reasons = []
+        if failures := self.failures():
+            reasons.append(f"{failures} failed requests")
+        slow = [
+            k for k, (_, _, _, p99) in self.latencies().items() if p99 >= P99_LIMIT_MS
+        ]
+        if slow:
+            reasons.append("p99 ≥ 100 ms for " + ", ".join(slow))
+        if self.achieved["page_views"] < OFFERED * self.target["page_views"]:
+            reasons.append(
+                f"{self.achieved['page_views']:.0f} page views/s of "
+                f"{self.target['page_views']:.0f} wanted"
+            )
+        if self.lag > 1.0:
+            reasons.append(f"the generator fell {self.lag:.1f} s behind its arrivals")
+        reasons += self.broken
+        return reasons
+
+    def page_views_per_request(self) -> float:
+        pages = sum(1 for x in self.samples if x.page)
+        return len(self.samples) / pages if pages else 0.0
+
+
+def carried(steps: list[Step]) -> Step | None:
+    """The highest step of the ladder that carries, every lower one too."""
+    best = None
+    for step in sorted(steps, key=lambda s: s.multiple):
+        if step.why_not():
+            break
+        best = step
+    return best

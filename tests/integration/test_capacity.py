@@ -1,0 +1,123 @@
+"""`make capacity` in miniature: the runner starts the cluster, replays a few
+seconds of the shopper model at a tiny rate, writes the report, and the
+database keeps its invariants. Timings are the benchmark's business, never
+asserted here."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bench.capacity import shoppers
+from bench.capacity.run import NEVER
+from tests.conftest import ROOT
+from tests.integration.test_cluster import ports_free
+from tests.services import IN_CI, ensure_debian_packages
+
+LAST_LINE = re.compile(
+    r"capacity: this box carries [\d.]+× the Christmas 2000 peak at p99 < 100 ms "
+    r"with no failed requests"
+)
+
+
+def test_the_model_keeps_the_articles_mix():
+    kinds = Counter()
+    buyers = 0
+    for number in range(5000):
+        buyer, _, plan = shoppers.plan(random.Random(number))
+        buyers += buyer
+        kinds.update(plan)
+    total = sum(kinds.values())
+    assert abs(total / 5000 - shoppers.PAGES_PER_SESSION) < 1
+    assert abs(buyers / 5000 - shoppers.BUYERS) < 0.02
+    for group, share in shoppers.MIX.items():
+        assert abs(kinds[group] / total - share) < 0.01, (group, kinds[group] / total)
+
+
+def test_product_popularity_follows_zipf():
+    catalog = shoppers.Catalog(products=1000, fronts=["/"], categories=["/c"])
+    rng = random.Random(1)
+    drawn = Counter(catalog.product(rng) for _ in range(20000))
+    assert set(drawn) <= set(range(1, 1001))
+    # s = 1: the first product twice as often as the second, ten times the tenth.
+    assert 1.6 < drawn[1] / drawn[2] < 2.5
+    assert 6 < drawn[1] / drawn[10] < 15
+
+
+@pytest.fixture
+def workdir():
+    if not ports_free():
+        if IN_CI:
+            pytest.fail("the cluster's ports are taken")
+        pytest.skip("the cluster's ports are taken (a cluster is running?)")
+    for package, binary in (
+        ("varnish", "/usr/sbin/varnishd"),
+        ("haproxy", "/usr/sbin/haproxy"),
+        ("redis-server", "/usr/bin/redis-server"),
+    ):
+        ensure_debian_packages([package], binary)
+    # Under /tmp itself: PostgreSQL's own user must reach its data folder.
+    path = Path(tempfile.mkdtemp(prefix="emporium-capacity-"))
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_a_tiny_replay_writes_the_report_and_keeps_the_invariants(workdir):
+    env = dict(
+        os.environ,
+        CAPACITY_DIR=str(workdir),
+        CAPACITY_PRODUCTS="300",
+        CAPACITY_LADDER="0.1 0.2",
+        CAPACITY_STEP_SECONDS="6",
+        CAPACITY_COLD_SECONDS="3",
+        CAPACITY_WORKERS="1",
+        CAPACITY_ACCOUNTS="20",
+        CAPACITY_THINK="0.05",  # whole sessions, checkouts included, in seconds
+    )
+    # Started as a shell starts a background job: SIGINT ignored. The
+    # runner stops the cluster with SIGINT all the same.
+    with (workdir / "run.out").open("wb") as log:
+        run = subprocess.run(
+            [sys.executable, "-m", "bench.capacity.run"],
+            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+            timeout=900,  # a hang guard
+        )  # fmt: skip
+    output = (workdir / "run.out").read_text()
+    assert run.returncode == 0, output[-3000:]
+    assert LAST_LINE.fullmatch(output.strip().splitlines()[-1]), output[-2000:]
+
+    report = (workdir / "report.md").read_text()
+    assert LAST_LINE.fullmatch(report.strip().splitlines()[-1])
+    for plot in ("rates.svg", "p99.svg", "cpu.svg"):
+        assert (workdir / plot).read_text().startswith("<svg")
+    steps = json.loads((workdir / "steps.json").read_text())
+    assert [s["name"] for s in steps] == ["cold ×1", "×0.1", "×0.2"]
+    assert sum(s["requests"] for s in steps) > 0
+    for step in steps:
+        checks = step["invariants"]
+        assert checks["orders in the database"] == checks["checkouts answered 201"]
+        assert checks["stock taken"] == checks["units ordered"]
+        for name in NEVER:
+            assert checks[name] == 0, (step["name"], name, checks)
+        assert step["broken"] == []
+
+    # The cluster stopped on the runner's SIGINT, every server by itself.
+    cluster = (workdir / "cluster" / "cluster.out").read_text()
+    assert "cluster: stopping" in cluster
+    assert "killed" not in cluster
+    stopped = set(re.findall(r"cluster: stopped (\w+)", cluster))
+    assert stopped == {"varnish", "haproxy", "app1", "app2", "app3", "search1",
+                       "search2", "redis", "postgresql"}  # fmt: skip
