@@ -113,11 +113,14 @@ def check(step: Step, baseline: dict, engine: Engine, carts: dict) -> None:
 
 def session_carts(engine: Engine) -> dict[str, dict[int, int]]:
     """Session id → the cart it should have, for finished sessions that
-    filled a cart, did not buy and did not sign in (a login moves the cart)."""
+    filled a cart, did not buy and did not sign in (a login moves the cart),
+    and had a clear answer to every add."""
     carts = {}
     for session in engine.finished:
         cookie = session.jar.cookies.get("emporium_session", "")
-        if session.cart and not session.order and not session.logged_in and cookie:
+        if session.uncertain or session.logged_in or session.order:
+            continue
+        if session.cart and cookie:
             carts[cookie.rpartition(".")[0]] = dict(session.cart)
     return carts
 

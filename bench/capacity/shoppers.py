@@ -79,6 +79,7 @@ ABANDON_AT_CHECKOUT = 0.05
 DEEPER = 0.4  # on a category page, the chance of following its next link
 REFINE = 0.35  # on a search page, the chance of following a facet or sort
 TYPO = 0.15
+CHECKOUT_RETRIES = 2
 THINK = 1.0  # mean seconds between a page and the next (compressed)
 
 APPROVED_CARD = "4242424242424242"
@@ -230,6 +231,7 @@ class Session:
         self.seen_assets: set[str] = set()
         self.csrf: str | None = None
         self.cart: dict[int, int] = {}  # what the store should hold for us
+        self.uncertain = False  # an add that got no clear answer
         self.order: str | None = None  # the order number, once 201
         self.last: tuple[str, str] = ("", "")  # the last page's kind and HTML
 
@@ -331,6 +333,8 @@ class Session:
         )
         if response.status in (200, 201):
             self.cart[product] = self.cart.get(product, 0) + 1
+        elif response.status == 0 or response.status >= 500:
+            self.uncertain = True  # it may or may not be in the cart
 
     def _checkout(self):
         kind, _ = self.last
@@ -363,9 +367,20 @@ class Session:
             "X-CSRF-Token": token or "",
             "Idempotency-Key": str(uuid.UUID(int=self.rng.getrandbits(128))),
         }
-        response = yield from self._send(
-            Request("POST", "/api/v1/checkout", "checkout", headers=headers, body=body)
-        )
+        for _ in range(1 + CHECKOUT_RETRIES):
+            # No answer, or the proxy's: the page's script sends it again
+            # with the same key, which must never make a second order.
+            response = yield from self._send(
+                Request(
+                    "POST",
+                    "/api/v1/checkout",
+                    "checkout",
+                    headers=dict(headers),
+                    body=body,
+                )
+            )
+            if response.status not in (0, 502, 503, 504):
+                break
         if response.status == 201:
             self.order = response.json().get("number")
             self.cart.clear()
