@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from bench.capacity.shoppers import GROUPS, scaled
 
@@ -63,7 +64,8 @@ class Step:
             / s,
         }
 
-    def latencies(self) -> dict[str, tuple[int, float, float, float]]:
+    @cached_property
+    def _latencies(self) -> dict[str, tuple[int, float, float, float]]:
         """kind → (count, p50, p95, p99) in ms, pages first."""
         by_kind: dict[str, list[float]] = defaultdict(list)
         for x in self.samples:
@@ -75,8 +77,15 @@ class Step:
             if (v := by_kind[k])
         }
 
-    def statuses(self) -> Counter:
+    def latencies(self) -> dict[str, tuple[int, float, float, float]]:
+        return self._latencies
+
+    @cached_property
+    def _statuses(self) -> Counter:
         return Counter(x.status for x in self.samples)
+
+    def statuses(self) -> Counter:
+        return self._statuses
 
     def failures(self) -> int:
         return sum(n for status, n in self.statuses().items() if failed(status))
