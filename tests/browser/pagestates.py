@@ -4,6 +4,7 @@ all, on every theme."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -83,6 +84,26 @@ def _search_with_facet(page, base: str) -> None:
     page.wait_for_load_state()
 
 
+def _confirm_add(page, base: str, catalog: Catalog) -> None:
+    """A stale form token (a page kept too long): the store asks again."""
+    page.goto(f"{base}/products/{catalog.products['store']}")
+    page.evaluate(
+        "document.querySelector('form.buy-form [name=csrf_token]')"
+        ".setAttribute('name', 'stale')"
+    )
+    page.click("form.buy-form button[type=submit]")
+    page.wait_for_selector("text=Add to your cart?")
+
+
+def _account_orders(page, base: str, catalog: Catalog) -> None:
+    page.goto(base + "/account/register")
+    page.fill("[name=name]", "Ann Account")
+    page.fill("[name=email]", f"ann-{secrets.token_hex(4)}@example.com")
+    page.fill("[name=password]", "a long enough password")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/account/orders")
+
+
 def _checkout_with_errors(page, base: str, catalog: Catalog) -> None:
     add_to_cart(page, base, catalog.products["store"])
     page.goto(base + "/checkout")
@@ -122,6 +143,7 @@ STOREFRONT: dict[str, StateFn] = {
         f"{base}/products/{c.products['videogames']}"
     ),
     "search-with-facets": lambda page, base, c: _search_with_facet(page, base),
+    "confirm-add": _confirm_add,
     "cart": _cart,
     "checkout": _checkout,
     "checkout-with-errors": _checkout_with_errors,
@@ -130,6 +152,7 @@ STOREFRONT: dict[str, StateFn] = {
     ),
     "login": _go("/account/login"),
     "register": _go("/account/register"),
+    "account-orders": _account_orders,
     "not-found": _go("/no-such-page"),
     "admin-login": _go("/admin/login"),
 }
