@@ -58,7 +58,7 @@ class ICheckoutService(Interface):
 
 
 class IOrderService(Interface):
-    """Orders placed, for those who placed them."""
+    """Orders placed: for those who placed them, and for the staff."""
 
     def by_number(number):
         """Return the ``Order`` with this number, or None."""
@@ -69,3 +69,15 @@ class IOrderService(Interface):
 
     def history(user_id, limit=50):
         """Return a customer's latest ``Order``s, newest first."""
+
+    def listing(status=None, start=None, end=None, after=None, before=None, limit=50):
+        """Return up to ``limit`` ``Order``s, newest first, with this
+        ``status``, placed from ``start`` and before ``end`` (datetimes);
+        ``after`` an order id: those older than it; ``before`` an order id:
+        those newer than it, oldest first."""
+
+    def totals_since(since):
+        """Return ``(count, total_minor)`` of the orders placed since ``since``."""
+
+    def placed_since(since):
+        """Return when each order since ``since`` was placed (datetimes)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from emporium.audit import AuditEntry
 from emporium.cache.metrics import server_stats
@@ -15,16 +15,18 @@ from emporium_admin.traffic import request_counter
 from emporium_admin.views import orders_enabled, page
 
 
-def _orders_since(request, since):
+def _orders(request):
+    """The cart plugin's orders service, or None without the plugin."""
     if not orders_enabled(request.registry):
-        return 0, 0
-    from emporium_cart.models import Order
+        return None
+    from emporium_cart.interfaces import IOrderService
 
-    return request.dbsession.execute(
-        select(func.count(), func.coalesce(func.sum(Order.total_minor), 0)).where(
-            Order.created_at >= since
-        )
-    ).one()
+    return request.find_service(IOrderService)
+
+
+def _orders_since(request, since):
+    orders = _orders(request)
+    return orders.totals_since(since) if orders is not None else (0, 0)
 
 
 def dashboard(request):
@@ -52,13 +54,10 @@ def orders_per_minute(request, minutes: int = 60) -> list[tuple[int, int]]:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     start = now - timedelta(minutes=minutes - 1)
     counts: dict[int, int] = {}
-    if orders_enabled(request.registry):
-        from emporium_cart.models import Order
-
-        query = select(Order.created_at).where(Order.created_at >= start)
-        for (at,) in request.dbsession.execute(query):
-            minute = int(at.timestamp() // 60) * 60
-            counts[minute] = counts.get(minute, 0) + 1
+    orders = _orders(request)
+    for at in orders.placed_since(start) if orders is not None else ():
+        minute = int(at.timestamp() // 60) * 60
+        counts[minute] = counts.get(minute, 0) + 1
     first = int(start.timestamp())
     return [(first + 60 * i, counts.get(first + 60 * i, 0)) for i in range(minutes)]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from pyramid.httpexceptions import HTTPNotFound
-from sqlalchemy import select
 
 from emporium.errors import InvalidInput
 from emporium_admin.views import orders_enabled, page, query_int
@@ -24,30 +23,30 @@ def _date(request, name: str):
         raise InvalidInput(name, "must be a date such as 2026-12-01") from None
 
 
-def order_list(request):
+def _orders(request):
+    """The cart plugin's orders service; a 404 without the plugin."""
     if not orders_enabled(request.registry):
         raise HTTPNotFound("orders need the cart plugin")
-    from emporium_cart.models import Order
+    from emporium_cart.interfaces import IOrderService
 
+    return request.find_service(IOrderService)
+
+
+def order_list(request):
+    orders = _orders(request)
     status = request.GET.get("status", "").strip()
     if status and status not in STATUSES:
         raise InvalidInput("status", f"must be one of: {', '.join(STATUSES)}")
     start, end = _date(request, "from"), _date(request, "to")
     after, before = query_int(request, "after"), query_int(request, "before")
-    query = select(Order)
-    if status:
-        query = query.where(Order.status == status)
-    if start:
-        query = query.where(Order.created_at >= start)
-    if end:
-        query = query.where(Order.created_at < end + timedelta(days=1))
-    if before is not None:
-        query = query.where(Order.id > before).order_by(Order.id)
-    else:
-        if after is not None:
-            query = query.where(Order.id < after)
-        query = query.order_by(Order.id.desc())
-    rows = list(request.dbsession.scalars(query.limit(PAGE_SIZE + 1)))
+    rows = orders.listing(
+        status=status,
+        start=start,
+        end=end + timedelta(days=1) if end else None,
+        after=after,
+        before=before,
+        limit=PAGE_SIZE + 1,
+    )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if before is not None:
@@ -79,13 +78,7 @@ def order_list(request):
 
 
 def order_detail(request):
-    if not orders_enabled(request.registry):
-        raise HTTPNotFound("orders need the cart plugin")
-    from emporium_cart.models import Order
-
-    order = request.dbsession.scalar(
-        select(Order).where(Order.number == request.matchdict["number"])
-    )
+    order = _orders(request).by_number(request.matchdict["number"])
     if order is None:
         raise HTTPNotFound()
     return page(request, order=order)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from zope.interface import implementer
 
@@ -36,5 +38,44 @@ class OrderService:
                 .where(Order.user_id == user_id)
                 .order_by(Order.created_at.desc(), Order.id.desc())
                 .limit(limit)
+            )
+        )
+
+    def listing(
+        self,
+        status: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = 50,
+    ) -> list[Order]:
+        query = select(Order)
+        if status:
+            query = query.where(Order.status == status)
+        if start:
+            query = query.where(Order.created_at >= start)
+        if end:
+            query = query.where(Order.created_at < end)
+        if before is not None:
+            query = query.where(Order.id > before).order_by(Order.id)
+        else:
+            if after is not None:
+                query = query.where(Order.id < after)
+            query = query.order_by(Order.id.desc())
+        return list(self.dbsession.scalars(query.limit(limit)))
+
+    def totals_since(self, since: datetime) -> tuple[int, int]:
+        count, total = self.dbsession.execute(
+            select(func.count(), func.coalesce(func.sum(Order.total_minor), 0)).where(
+                Order.created_at >= since
+            )
+        ).one()
+        return count, total
+
+    def placed_since(self, since: datetime) -> list[datetime]:
+        return list(
+            self.dbsession.scalars(
+                select(Order.created_at).where(Order.created_at >= since)
             )
         )
