@@ -20,24 +20,29 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class BodyLimitPolicy:
-    def __init__(self, inner, limit: int) -> None:
+    """``limit`` bytes for every path but those ``larger`` names (path ->
+    limit, filled by ``config.allow_larger_body``)."""
+
+    def __init__(self, inner, limit: int, larger: dict | None = None) -> None:
         self.inner = inner
         self.limit = limit
+        self.larger = {} if larger is None else larger
 
     def __call__(self, environ, router):
         if environ.get("REQUEST_METHOD") in UNSAFE_METHODS:
-            refused = self._check(environ)
+            limit = self.larger.get(environ.get("PATH_INFO"), self.limit)
+            refused = self._check(environ, limit)
             if refused is not None:
                 return refused
         return self.inner(environ, router)
 
-    def _check(self, environ):
+    def _check(self, environ, limit: int):
         raw = environ.get("CONTENT_LENGTH") or ""
         if raw.strip():
             if not raw.strip().isdigit():
                 return self._refuse(environ, 400, "Content-Length is not a number")
-            if int(raw) > self.limit:
-                return self._too_large(environ)
+            if int(raw) > limit:
+                return self._too_large(environ, limit)
             # Within the limit: read once into memory, so that nothing after
             # (pyramid_retry's replay, the API's JSON reader) copies it into
             # a temporary file that only the garbage collector closes.
@@ -48,17 +53,17 @@ class BodyLimitPolicy:
             return None
         if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             # No length given: read one byte past the limit, no more.
-            data = environ["wsgi.input"].read(self.limit + 1)
-            if len(data) > self.limit:
-                return self._too_large(environ)
+            data = environ["wsgi.input"].read(limit + 1)
+            if len(data) > limit:
+                return self._too_large(environ, limit)
             environ["wsgi.input"] = io.BytesIO(data)
             environ["CONTENT_LENGTH"] = str(len(data))
             environ["webob.is_body_seekable"] = True
         return None
 
-    def _too_large(self, environ):
+    def _too_large(self, environ, limit: int):
         return self._refuse(
-            environ, 413, f"the request body is larger than {self.limit} bytes"
+            environ, 413, f"the request body is larger than {limit} bytes"
         )
 
     @staticmethod
@@ -93,15 +98,27 @@ class BodyLimitPolicy:
         return response
 
 
+_LARGER = f"{__name__}.larger"
+
+
+def allow_larger_body(config: Configurator, path: str, limit: int) -> None:
+    """Directive: requests to exactly ``path`` may send ``limit`` bytes (the
+    admin's CSV upload); every other path keeps ``emporium.max_body_bytes``."""
+    config.registry[_LARGER][path] = limit
+
+
 def includeme(config: Configurator) -> None:
     limit = setting_value(config.get_settings(), "emporium.max_body_bytes")
+    larger = config.registry[_LARGER] = {}
+    config.add_directive("allow_larger_body", allow_larger_body)
 
     def wrap_policy() -> None:
         registry = config.registry
         inner = registry.queryUtility(
             IExecutionPolicy, default=default_execution_policy
         )
-        registry.registerUtility(BodyLimitPolicy(inner, limit), IExecutionPolicy)
+        policy = BodyLimitPolicy(inner, limit, larger)
+        registry.registerUtility(policy, IExecutionPolicy)
 
     # After pyramid_retry has installed its policy (PHASE1), wrap it.
     config.action(("emporium.body_limit",), wrap_policy, order=10)
