@@ -95,7 +95,8 @@ def test_an_installed_plugin_serves_its_section(app_settings, installed_plugin):
     assert "All aboard: Toy Trains" in page.text
     assert "0 trains" in page.text
     # The core's layout and navigation include the new section.
-    assert '<a href="/trains/">Toy Trains</a>' in app.get("/").text
+    links = app.get("/").html.select('nav.sections a[href="/trains/"]')
+    assert [a.get_text(strip=True) for a in links] == ["Toy Trains"]
 
 
 def test_an_installed_but_disabled_plugin_is_not_served(app_settings, installed_plugin):
