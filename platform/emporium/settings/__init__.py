@@ -84,6 +84,17 @@ class Number(Kind):
         return value
 
 
+class Choice(Kind):
+    def __init__(self, *words: str) -> None:
+        self.words = words
+        self.description = "one of " + ", ".join(words)
+
+    def parse(self, text: str) -> str:
+        if text not in self.words:
+            raise ValueError(text)
+        return text
+
+
 class Boolean(Kind):
     description = "true or false"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from emporium.settings import (
     AutoBoolean,
     Boolean,
+    Choice,
     Integer,
     Networks,
     Number,
@@ -79,7 +80,7 @@ CORE = declare(
     ),
     Setting(
         "emporium.environment",
-        TEXT,
+        Choice("development", "production"),
         "development",
         "`production` turns on the start-up checks of secrets and debug features",
     ),

@@ -36,6 +36,7 @@ def start(tmp_path, **overrides) -> str:
         ("cache.invalidation.repeat_after", "soon", "a number of at least 0"),
         ("cache.ttl.pricing", "5m", "a number of at least 0"),
         ("emporium.throttle.enabled", "ture", "true or false"),
+        ("emporium.environment", "prod", "one of development, production"),
         ("emporium.api.strict_responses", "maybe", "true or false"),
         ("emporium.throttle.search", "lots", "a rate like 60/minute"),
         (
