@@ -152,3 +152,20 @@ def test_a_body_over_the_limit_is_a_413_without_hop_by_hop_headers(shopper):
     )
     assert response.status_code == 413
     assert "Connection" not in response.headers
+
+
+def test_cookies_no_browser_sends_are_dropped_and_the_session_kept(shopper, wsgi_app):
+    app, _ = shopper
+    app.get("/cart")
+    session = app.cookies["emporium_session"]
+    before = app.get("/api/v1/cart").json
+    # WebOb's cookie parser takes the square of such a value's length.
+    garbage = "\xe9" + "x" * 64_000 + '; b="unclosed' + "y" * 64_000 + "; c=\x0b;;=;"
+    answer = call(
+        wsgi_app,
+        "GET",
+        "/api/v1/cart",
+        headers={"Cookie": f"a={garbage}; emporium_session={session}"},
+    )
+    assert answer.status == 200
+    assert json.loads(answer.body)["csrf_token"] == before["csrf_token"]
