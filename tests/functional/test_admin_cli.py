@@ -106,16 +106,18 @@ def test_create_admin_refuses_a_short_password_and_an_unknown_role(ini):
 def test_import_reports_every_bad_row_then_imports_on_request(ini, tmp_path):
     csv = tmp_path / "products.csv"
     csv.write_text(
-        "sku,section,name,price,stock\n"
-        "CLI-1,store,Good one,1.50,3\n"
-        "CLI-2,store,Bad price,abc,3\n"
-        "CLI-3,books,No author,2.00,1\n"
-        "CLI-4,store,Another good one,2.50,0\n"
+        "sku,section,name,price,stock,image_url\n"
+        "CLI-1,store,Good one,1.50,3,/static/one.png\n"
+        "CLI-2,store,Bad price,abc,3,\n"
+        "CLI-3,books,No author,2.00,1,\n"
+        "CLI-4,store,Another good one,2.50,0,\n"
+        "CLI-5,store,Image elsewhere,2.50,0,//evil.example/x.svg\n"
     )
     result = run("import", ini, csv)
     assert result.exit_code == 1
     assert f"{csv}:3: price:" in result.output
     assert f"{csv}:4: author: is required" in result.output
+    assert f"{csv}:6: image_url: must be a path on this site" in result.output
     with session(ini) as dbsession:
         assert dbsession.scalar(select(Product).where(Product.sku == "CLI-1")) is None
     result = run("import", ini, csv, "--skip-bad-rows")
