@@ -147,3 +147,24 @@ def test_a_misspelt_name_is_logged_at_start_up(app_settings, caplog):
     assert [
         r.getMessage() for r in caplog.records if r.name == "emporium.settings"
     ] == ["emporium.purge.timout is not a setting of the core or a loaded plugin"]
+
+
+def test_a_tier_built_without_arguments_has_the_declared_defaults(tmp_path):
+    """Tiers built from settings get the declared defaults; one built in code
+    without them (as tests do) behaves the same."""
+    from emporium.cache.local import LmdbBackend
+    from emporium.cache.memory import MemoryBackend
+    from emporium.cache.shared import RedisBackend
+
+    def declared(name):
+        return setting_value({}, f"cache.{name}")
+
+    memory = MemoryBackend({})
+    local = LmdbBackend({"path": str(tmp_path / "objects")})
+    redis = RedisBackend({"url": "redis://127.0.0.1:1/0"})
+    assert memory.max_items == declared("memory.arguments.max_items")
+    assert local.map_size == declared("local.arguments.map_size")
+    assert local.max_readers == declared("local.arguments.max_readers")
+    assert redis.prefix == declared("redis.arguments.prefix")
+    assert redis.timeout == declared("redis.arguments.socket_timeout")
+    assert redis.retry_after == declared("redis.arguments.retry_after")
