@@ -171,7 +171,7 @@ _PATTERNS: list[tuple[re.Pattern, Setting]] = []
 
 
 def declare(*settings: Setting) -> tuple[Setting, ...]:
-    """Declare settings (the core's below, a plugin's at its module level);
+    """Declare settings (the core's in ``core.py``, a plugin's at its module level);
     declaring the same one again changes nothing."""
     for setting in settings:
         if "<" in setting.name:

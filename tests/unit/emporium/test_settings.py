@@ -168,3 +168,11 @@ def test_a_tier_built_without_arguments_has_the_declared_defaults(tmp_path):
     assert redis.prefix == declared("redis.arguments.prefix")
     assert redis.timeout == declared("redis.arguments.socket_timeout")
     assert redis.retry_after == declared("redis.arguments.retry_after")
+
+
+def test_every_declared_default_reads_as_its_kind():
+    from emporium.settings import CORE
+    from emporium.settings.__main__ import plugin_settings
+
+    for setting in (*CORE, *plugin_settings()):
+        setting.read(None)  # a ConfigurationError names a bad default
