@@ -28,11 +28,12 @@ import itertools
 import json
 import random
 import re
+import time
 import uuid
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from html import unescape
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 # Per second at ×1: the article's peak hour divided by 3,600.
 PAGE_VIEWS = 694.0
@@ -80,6 +81,7 @@ DEEPER = 0.4  # on a category page, the chance of following its next link
 REFINE = 0.35  # on a search page, the chance of following a facet or sort
 TYPO = 0.15
 CHECKOUT_RETRIES = 2
+SHOPPER_COOKIE_AGE = 3600  # cart.js's MAX_AGE
 THINK = 1.0  # mean seconds between a page and the next (compressed)
 
 APPROVED_CARD = "4242424242424242"
@@ -310,6 +312,10 @@ class Session:
         yield from self._page("search", "/search?" + urlencode(params))
 
     def _token(self):
+        """The CSRF token as the page's script has it: from the cookie, or
+        from the cart's API when there is none."""
+        if cookie := self.jar.cookies.get("emporium_csrf"):
+            return unquote(cookie)
         if self.csrf is None:
             response = yield from self._send(Request("GET", "/api/v1/cart", "api-cart"))
             self.csrf = response.json().get("csrf_token")
@@ -418,10 +424,17 @@ def links(html: str) -> list[str]:
 
 def script_fragments(html: str, cookies: dict[str, str]) -> list[str]:
     """The private requests the page's scripts make, mirroring them:
-    ``cart.js`` fetches ``/cart/summary`` on every page that loads it."""
-    if "/static/cart/cart.js" in html:
-        return ["/cart/summary"]
-    return []
+    ``cart.js`` fills the header from the ``emporium_shopper`` and
+    ``emporium_csrf`` cookies, and asks ``/cart/summary`` only when the token
+    is missing or the shopper cookie is over an hour old."""
+    if "/static/cart/cart.js" not in html:
+        return []
+    parts = cookies.get("emporium_shopper", "").split(".")
+    issued = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    stale = issued is not None and time.time() - issued > SHOPPER_COOKIE_AGE
+    if cookies.get("emporium_csrf") and not stale:
+        return []
+    return ["/cart/summary"]
 
 
 def typo(rng: random.Random, word: str) -> str:
