@@ -9,9 +9,10 @@ another, each with a fresh cookie jar: the first request of each carries no
 cookie. Sessions arrive open-loop (Poisson at the model's 56 a second ×
 CAPACITY_MULTIPLE, default 1) while enough users are free: give it as many
 users as sessions in flight, about 56 × 13 s × the multiple. The catalog is
-read from the store itself: the sitemap's category pages, the product count
-from ``/api/v1/products``. Logins need accounts ``shopper-N@example.com``
-with the model's password: set CAPACITY_ACCOUNTS to how many exist.
+read from the store itself: the sitemap's fronts and category pages, and the
+highest product id from the last product sitemap (ids 1..N are drawn).
+Logins need accounts ``shopper-N@example.com`` with the model's password:
+set CAPACITY_ACCOUNTS to how many exist.
 
 A 2-core box cannot drive its own store at ×10 from Locust (gevent and one
 greenlet per shopper cost about ten times the runner's asyncio engine per
@@ -23,32 +24,52 @@ from __future__ import annotations
 import os
 import random
 import re
+import sys
 import time
+from pathlib import Path
 
+from gevent.lock import Semaphore
 from locust import HttpUser, task
 
-from bench.capacity.shoppers import NEW_SESSIONS, Catalog, Response, Session
+# Locust puts this file's folder on the path, not the checkout's.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.capacity.shoppers import (  # noqa: E402
+    NEW_SESSIONS,
+    Catalog,
+    Response,
+    Session,
+)
 
+_LOC = re.compile(r"<loc>([^<]+)</loc>")
 MULTIPLE = float(os.environ.get("CAPACITY_MULTIPLE") or 1)
 _catalog: Catalog | None = None
 _next_arrival = [0.0]
+_discovering = Semaphore()
+
+
+def _paths(client, url: str) -> list[str]:
+    text = client.get(url, name="(discover)").text
+    return [re.sub(r"^https?://[^/]+", "", loc) for loc in _LOC.findall(text)]
 
 
 def discover(client) -> Catalog:
-    """The store's fronts, categories and product count, asked once."""
-    sitemap = client.get("/sitemaps/pages.xml", name="(discover)").text
-    paths = [
-        re.sub(r"^https?://[^/]+", "", loc)
-        for loc in re.findall(r"<loc>([^<]+)</loc>", sitemap)
-    ]
+    """The store's fronts and categories from its sitemap, and its highest
+    product id from the last product sitemap (CAPACITY_PRODUCTS skips that)."""
+    paths = _paths(client, "/sitemaps/pages.xml")
     categories = [p for p in paths if p.startswith("/categories/")]
-    fronts = [
-        p for p in paths if p.count("/") <= 2 and not p.startswith("/categories/")
-    ]
-    listing = client.get("/api/v1/products?page=1", name="(discover)").json()
-    total = int(listing.get("total") or listing.get("count") or 1000)
+    fronts = [p for p in paths if p.count("/") <= 2 and p not in categories]
+    products = int(os.environ.get("CAPACITY_PRODUCTS") or 0)
+    if not products:
+        files = [p for p in _paths(client, "/sitemap.xml") if "products-" in p]
+        ids = [
+            int(found.group(1))
+            for path in files[-1:]
+            for page in _paths(client, path)
+            if (found := re.search(r"/products/(\d+)", page))
+        ]
+        products = max(ids, default=1)
     return Catalog(
-        products=total,
+        products=products,
         fronts=fronts or ["/"],
         categories=categories or ["/"],
         accounts=int(os.environ.get("CAPACITY_ACCOUNTS") or 0),
@@ -60,8 +81,9 @@ class Shopper(HttpUser):
 
     def on_start(self) -> None:
         global _catalog
-        if _catalog is None:
-            _catalog = discover(self.client)
+        with _discovering:  # the first user asks; the others wait for it
+            if _catalog is None:
+                _catalog = discover(self.client)
 
     @task
     def session(self) -> None:

@@ -100,6 +100,12 @@ def write(
         ["status", *names],
         [[st] + [s.statuses().get(st, 0) for s in steps] for st in statuses],
     )
+    refused = sorted({key for s in steps for key in s.refusals()})
+    md += ["Not a success, by kind of request:", ""]
+    md += _table(
+        ["kind", "status", *names],
+        [[*key] + [s.refusals().get(key, 0) for s in steps] for key in refused],
+    )
     md += ["## Varnish", ""] + _varnish(steps)
     md += ["## Object cache hit ratio per tier and partition (apps' /metrics)", ""]
     keys = sorted({k for s in steps for k in s.cache})
@@ -195,10 +201,12 @@ def _json(s: Step) -> dict:
         "name": s.name,
         "multiple": s.multiple,
         "seconds": s.seconds,
+        "held": s.held,
         "achieved": s.achieved,
         "target": s.target,
         "requests": len(s.samples),
         "statuses": {str(k): v for k, v in s.statuses().items()},
+        "refusals": {f"{k} {st}": n for (k, st), n in s.refusals().items()},
         "latencies": s.latencies(),
         "cpu": s.cpu,
         "varnish": s.varnish,

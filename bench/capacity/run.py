@@ -52,9 +52,13 @@ async def ladder(
         start, first = time.monotonic(), len(engine.samples)
         engine.release()
         await engine.arrive(multiple, seconds)
-        await engine.hold()
         end = time.monotonic()
-        step = Step(name, multiple, end - start, engine.samples[first:], lag=engine.lag)
+        # The rates are over the arrivals' time; answers that come while the
+        # checkouts drain for the check below are left out.
+        await engine.hold()
+        held = time.monotonic() - end
+        answered = [x for x in engine.samples[first:] if x.done <= end]
+        step = Step(name, multiple, end - start, answered, lag=engine.lag, held=held)
         cpu1 = probes.cpu_by_component(roots, os.getpid())
         step.cpu = {k: (cpu1.get(k, 0) - cpu0.get(k, 0)) / step.seconds for k in cpu1}
         varnish1 = probes.varnish_counters(varnish_dir)

@@ -399,14 +399,18 @@ class Session:
         if self.logs_in and not self.logged_in and kind != "login-form":
             yield from self._page("login-form", "/account/login")
             return
-        if kind == "login-form" and self.catalog.accounts and not self.logged_in:
-            found = _CSRF.search(html)
+        found = _CSRF.search(html) if kind == "login-form" else None
+        if kind == "login-form" and not found and not self.logged_in:
+            # The form did not come (a 503): the shopper asks for it again.
+            yield from self._page("login-form", "/account/login")
+            return
+        if found and self.catalog.accounts and not self.logged_in:
             number = self.rng.randrange(self.catalog.accounts)
             body = urlencode(
                 {
                     "email": f"shopper-{number}@example.com",
                     "password": PASSWORD,
-                    "csrf_token": unescape(found.group(1)) if found else "",
+                    "csrf_token": unescape(found.group(1)),
                 }
             ).encode()
             headers = {"Content-Type": "application/x-www-form-urlencoded"}

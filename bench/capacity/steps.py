@@ -47,6 +47,7 @@ class Step:
     invariants: dict[str, object] = field(default_factory=dict)
     broken: list[str] = field(default_factory=list)
     lag: float = 0.0
+    held: float = 0.0  # seconds the checkouts took to drain after the step
 
     @property
     def target(self) -> dict[str, float]:
@@ -86,6 +87,12 @@ class Step:
 
     def statuses(self) -> Counter:
         return self._statuses
+
+    def refusals(self) -> Counter:
+        """(kind, status) → count, for every answer that is not a success."""
+        return Counter(
+            (x.kind, x.status) for x in self.samples if x.status >= 400 or not x.status
+        )
 
     def failures(self) -> int:
         return sum(n for status, n in self.statuses().items() if failed(status))
