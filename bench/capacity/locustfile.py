@@ -14,9 +14,9 @@ highest product id from the last product sitemap (ids 1..N are drawn).
 Logins need accounts ``shopper-N@example.com`` with the model's password:
 set CAPACITY_ACCOUNTS to how many exist.
 
-A 2-core box cannot drive its own store at ×10 from Locust (gevent and one
-greenlet per shopper cost about ten times the runner's asyncio engine per
-request); ``make capacity`` uses that engine, from the same model.
+Locust costs about 1.7 ms of CPU per request here against the runner's
+asyncio engine's 0.25 ms (docs/capacity.md), so ``make capacity``, which
+shares the box with the store, uses that engine, from the same model.
 """
 
 from __future__ import annotations
