@@ -117,11 +117,17 @@ def begin_write(dbsession: Session) -> None:
 
 
 def write_intent(view, info):
-    """Requests that change state begin their transaction as writers."""
+    """Requests that change state begin their transaction as writers, and so
+    does the second attempt of any request: one that met the lock the first
+    time wrote (a GET refreshing its session, popping a message), and as a
+    writer from the start it waits its turn instead of meeting it again."""
 
     def view_with_write_intent(context, request):
         if (
-            request.method in ("POST", "PUT", "PATCH", "DELETE")
+            (
+                request.method in ("POST", "PUT", "PATCH", "DELETE")
+                or request.environ.get("retry.attempt", 0) > 0
+            )
             and getattr(request, "exception", None) is None
             and not request.dbsession.in_transaction()
         ):

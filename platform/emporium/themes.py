@@ -16,6 +16,7 @@ for one section or one host changes every page that uses it.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,7 @@ from emporium.errors import ConfigurationError
 from emporium.interfaces import IThemeLookup
 from emporium.settings import setting_value
 
+_COMPILING = threading.RLock()
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
@@ -150,10 +152,17 @@ class ThemeLookup:
     def compiled(self, filename: str) -> PageTemplateFile:
         template = self._compiled.get(filename)
         if template is None:
-            template = PageTemplateFile(
-                filename, auto_reload=self.auto_reload, encoding="utf-8"
-            )
-            self._compiled[filename] = template
+            # Compiled once, by one thread: CPython's AST constructor fails
+            # ("recursion depth mismatch") when threads compile at once, as
+            # the first requests to a fresh waitress process do.
+            with _COMPILING:
+                template = self._compiled.get(filename)
+                if template is None:
+                    template = PageTemplateFile(
+                        filename, auto_reload=self.auto_reload, encoding="utf-8"
+                    )
+                    template.cook_check()
+                    self._compiled[filename] = template
         return template
 
     def templates(
