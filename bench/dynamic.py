@@ -154,6 +154,8 @@ def main() -> None:
 
     database = seeded_database(PRODUCTS)
     workdir = Path(tempfile.mkdtemp(prefix="emporium-bench-dynamic-"))
+    # Removed last at exit: the metrics are published once more before it.
+    atexit.register(shutil.rmtree, workdir, True)
     copy = workdir / "shop.sqlite"
     shutil.copy(database, copy)
     with ExitStack() as stack:
@@ -202,8 +204,6 @@ def main() -> None:
         # Before Redis stops: its listener would report the lost channel.
         config.registry.getUtility(IObjectCache).close()
         config.registry["db.engine"].dispose()
-    # The metrics are published once more at exit, into the folder.
-    atexit.register(shutil.rmtree, workdir, True)
 
     print(f"database: SQLite, {PRODUCTS} products; Redis for the cache and throttle")
     print(f"calls_per_figure: {ROUNDS}")

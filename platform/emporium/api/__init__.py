@@ -33,9 +33,14 @@ def add_openapi_fragment(config: Configurator, spec: str) -> None:
     _build(config.registry)
 
 
+# Lookups in the description kept resolved (the whole API uses about 2,000).
+RESOLVED_PATHS = 16_384
+
+
 def _build(registry) -> None:
     import json
 
+    from jsonschema_path import SchemaPath
     from openapi_core import Config, OpenAPI
 
     document = merge(registry[_FRAGMENTS])
@@ -43,7 +48,10 @@ def _build(registry) -> None:
     config = Config(
         extra_media_type_deserializers={"application/problem+json": json.loads}
     )
-    openapi = OpenAPI.from_dict(validated, config=config)
+    # Every request walks the description: each path looked up (and each
+    # $ref followed) is kept, or the walk costs more than the view it checks.
+    spec = SchemaPath.from_dict(validated, resolved_cache_maxsize=RESOLVED_PATHS)
+    openapi = OpenAPI(spec, config=config)
     registry.registerUtility(
         APIDescription(document, openapi, empty_values), IAPIDescription
     )
