@@ -1,5 +1,5 @@
 """A warm product page through gunicorn against a bare Pyramid view that
-returns the same bytes, with the same gunicorn settings (2 sync workers,
+returns the same bytes, with the same gunicorn settings (2 workers,
 ``deploy/gunicorn.conf.py``), measured back to back with ``wrk``.
 
 ``python bench/page.py`` (``make bench`` runs it); Debian's ``wrk`` is
@@ -168,7 +168,7 @@ def main() -> None:
             stop(server)
         shutil.rmtree(workdir, ignore_errors=True)
     best_page, best_bare = max(page_rps), max(bare_rps)
-    print(f"gunicorn_workers: {WORKERS} sync")
+    print(f"gunicorn_workers: {WORKERS}")
     print(f"wrk: 1 thread, {CONNECTIONS} connections, {SECONDS} s x {ROUNDS} each")
     print(f"page_bytes: {len(body)}")
     print(f"page_rps: {best_page:.0f}")
