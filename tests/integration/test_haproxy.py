@@ -155,29 +155,30 @@ def test_past_the_queue_a_request_is_refused_at_once_with_retry_after(stack):
     assert status == 200 and body  # ...stale now: the next request refetches it
 
     held = Held(apps, 3 * MAXCONN)
-    answers: list[tuple[int, dict, bytes]] = []
+    time.sleep(0.3)  # each held request has reached its server
+    answers: dict[int, tuple[int, dict, bytes]] = {}
 
-    def one():
-        answers.append(request(apps, "/api/v1/products/1"))
+    def one(product_id: int) -> None:
+        answers[product_id] = request(apps, f"/api/v1/products/{product_id}")
 
+    callers = [threading.Thread(target=one, args=(n,)) for n in (1, 3, 5, 6)]
     try:
-        # Each app server has its request; one more may wait for a slot.
-        waiting = threading.Thread(target=one)
-        waiting.start()
+        # Every app server has its request: the first caller waits in the
+        # queue, the next find it full. (Started a moment apart, so that
+        # each finds the queue as the one before left it.)
+        for caller in callers:
+            caller.start()
+            time.sleep(0.3)
         deadline = time.monotonic() + 30  # a hang guard
-        refused = None
-        while refused is None:
+        while len(answers) < len(callers) - QUEUE:
             assert time.monotonic() < deadline, answers
-            status, headers, body = request(apps, "/api/v1/products/3")
-            if status == 503:
-                refused = (headers, body)
-            else:  # this one found the queue empty and waited its turn
-                answers.append((status, headers, body))
-        headers, body = refused
-        # Answered while every slot is still held: it did not wait for one.
-        assert waiting.is_alive() and not answers
-        assert headers["retry-after"] == "5"
-        assert b"Busy for a moment" in body and b"site.css" in body
+            time.sleep(0.05)
+        # Answered while every slot is still held: they did not wait for one.
+        assert [status for status, _, _ in answers.values()] == [503] * len(answers)
+        assert sum(caller.is_alive() for caller in callers) == QUEUE
+        for _, headers, body in answers.values():
+            assert headers["retry-after"] == "5"
+            assert b"Busy for a moment" in body and b"site.css" in body
 
         # A page Varnish holds is served stale rather than refused...
         status, headers, body = request(varnish, cached)
@@ -188,6 +189,8 @@ def test_past_the_queue_a_request_is_refused_at_once_with_retry_after(stack):
         assert b"Busy for a moment" in body
     finally:
         held.release()
-    waiting.join(60)
+    for caller in callers:
+        caller.join(60)
     # The request that waited in the queue was served once a slot freed.
-    assert [status for status, _, _ in answers] == [200]
+    statuses = sorted(status for status, _, _ in answers.values())
+    assert statuses == [200] * QUEUE + [503] * (len(callers) - QUEUE)
