@@ -1,4 +1,9 @@
-"""``GET /health``: a check per dependency; 503 when one that matters fails."""
+"""``GET /health``: a check per dependency; 503 when one that matters fails.
+
+Anyone gets the status (what HAProxy's and Varnish's health checks read);
+the checks themselves (the search index's path, cache counters, timings)
+only a request that may scrape ``/metrics``: from ``emporium.metrics.allow``,
+asking directly rather than through the proxy tier."""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from collections.abc import Callable
 
 from pyramid.config import Configurator
 from sqlalchemy import text
+
+from emporium.metrics import may_scrape
 
 HealthCheck = Callable[[object], dict]
 
@@ -39,7 +46,10 @@ def health(request):
     healthy = all(result["ok"] for result in checks.values())
     request.response.status = 200 if healthy else 503
     request.response.cache_control = "no-store"
-    return {"status": "ok" if healthy else "failing", "checks": checks}
+    status = "ok" if healthy else "failing"
+    if not may_scrape(request):
+        return {"status": status}
+    return {"status": status, "checks": checks}
 
 
 def includeme(config: Configurator) -> None:

@@ -279,10 +279,10 @@ def server_totals(registry) -> dict | None:
 # -- the view and the request counter ------------------------------------------
 
 
-def _may_scrape(request) -> bool:
+def may_scrape(request) -> bool:
     """A scraper on an allowed network, asking directly: the counters
     (orders, revenue) are not for shoppers, nor for anything the proxy tier
-    forwards."""
+    forwards. /health shows its details to the same requests."""
     if "X-Forwarded-For" in request.headers:
         return False
     try:
@@ -293,7 +293,7 @@ def _may_scrape(request) -> bool:
 
 
 def metrics(request) -> Response:
-    if not _may_scrape(request):
+    if not may_scrape(request):
         raise HTTPNotFound()
     registry = request.registry[_COLLECTORS]
     publisher: Publisher | None = request.registry.get(_STORE)

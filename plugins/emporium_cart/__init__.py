@@ -15,6 +15,14 @@ SETTINGS = declare(
         " `emporium sweep` removes older ones",
     ),
     Setting(
+        "emporium.orders.link_days",
+        Integer(1),
+        "90",
+        "days the sealed link on an order's confirmation opens the order"
+        " without the session; older links are refused (the account's"
+        " order history still shows it)",
+    ),
+    Setting(
         "emporium.payment.gateway",
         Text(),
         "emporium_cart.payments.TestPaymentGateway",

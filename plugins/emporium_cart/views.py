@@ -11,6 +11,7 @@ from pyramid.view import view_config
 
 from emporium.errors import Conflict, InvalidInput
 from emporium.security.tokens import sealer
+from emporium.settings import setting_value
 from emporium_cart import schemas
 from emporium_cart.interfaces import ICartService, ICheckoutService, IOrderService
 from emporium_cart.payments import PaymentDeclined
@@ -196,7 +197,9 @@ def order_page(request):
     order = service.order_for(number, owner(request))
     key = request.GET.get("key")
     if order is None and key:
-        if sealer(request).open("order", key, "key").get("n") != number:
+        days = setting_value(request.registry.settings, "emporium.orders.link_days")
+        state = sealer(request).open("order", key, "key", max_age=days * 86400)
+        if state.get("n") != number:
             raise InvalidInput("key", "is for another order")
         order = service.by_number(number)
     if order is None:

@@ -41,7 +41,7 @@ def test_metrics_count_rendered_pages(testapp):
 
 def test_health_reports_the_cache(testapp):
     testapp.get("/")
-    body = testapp.get("/health").json
+    body = testapp.get("/health", extra_environ={"REMOTE_ADDR": "127.0.0.1"}).json
     cache = body["checks"]["cache"]
     assert cache["ok"] is True
     assert cache["tiers"] == ["memory", "local"]

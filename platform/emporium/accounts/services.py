@@ -14,6 +14,14 @@ from emporium.security.passwords import dummy_verify
 MIN_PASSWORD = 10
 
 
+class EmailTaken(InvalidInput):
+    """The email already has an account. The store's registration form does
+    not say so (it would tell anyone which emails have accounts)."""
+
+    def __init__(self) -> None:
+        super().__init__("email", "already has an account; log in instead")
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
@@ -34,7 +42,7 @@ def create_user(
     if len(password) > 1024:
         raise InvalidInput("password", "must be at most 1024 characters")
     if dbsession.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise InvalidInput("email", "already has an account; log in instead")
+        raise EmailTaken()
     user = User(
         email=email,
         name=name.strip()[:200],

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import forget, remember
 
-from emporium.accounts.services import authenticate, create_user
+from emporium.accounts.services import (
+    EmailTaken,
+    authenticate,
+    create_user,
+    normalize_email,
+)
+from emporium.audit import record
 from emporium.errors import InvalidInput
 from emporium.events import UserLoggedIn, UserLoggedOut
 from emporium.interfaces import IPasswordHasher
@@ -15,6 +23,8 @@ from emporium.security.logins import (
     local_path,
     locked_for,
 )
+
+log = logging.getLogger(__name__)
 
 
 def _safe_next(request) -> str:
@@ -51,6 +61,19 @@ def register(request):
         user = create_user(
             request.dbsession, hasher, email, request.POST.get("password", ""), name
         )
+    except EmailTaken:
+        # Answered as a registration that worked, so that the form tells
+        # nobody which emails have accounts; nobody is signed in, and the
+        # attempt is in the audit log (and the log) for the owner's sake.
+        target = normalize_email(email)
+        log.warning("registration with an email that has an account: %s", target)
+        record(
+            request.dbsession,
+            f"address:{request.client_addr or '-'}",
+            "account.register_taken",
+            target,
+        )
+        return HTTPSeeOther(_safe_next(request))
     except InvalidInput as exc:
         request.response.status = 400
         return _form(request, errors={exc.field: exc.message}, email=email, name=name)
