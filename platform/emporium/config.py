@@ -16,6 +16,7 @@ from emporium.errors import ConfigurationError
 from emporium.plugins import include_plugins
 from emporium.security.production import check_production
 from emporium.settings import normalize_settings, validate, warn_of_unknown
+from emporium.themes import check_templates
 
 
 def configure(settings: dict | None = None) -> Configurator:
@@ -66,6 +67,8 @@ def configure(settings: dict | None = None) -> Configurator:
     config.commit()
 
     include_plugins(config)
+    # Every theme and section finds every page's templates, or start-up stops.
+    check_templates(config.registry)
     # With every plugin's declarations known: a misspelt name is logged.
     warn_of_unknown(config.registry.settings)
     return config

@@ -20,6 +20,11 @@ from sqlalchemy.engine import Engine
 
 _UNITS = f"{__name__}.units"
 
+# The Alembic environment every version history runs in, installed with the
+# package, so that an .ini anywhere can migrate (``[alembic] script_location``
+# overrides it; the checkout's ``migrations/`` is a link to this folder).
+SCRIPT_LOCATION = os.path.join(os.path.dirname(__file__), "alembic_env")
+
 
 @dataclass(frozen=True)
 class MigrationUnit:

@@ -2,20 +2,30 @@
 
 Templates are found along a search path chosen per request:
 
-1. the host's theme (co-branding), its folder for the current section first;
+1. the host's theme (co-branding), its folders for the current section first;
 2. the default theme, likewise;
 3. the current section plugin's own templates;
 4. the templates of the package that registered the view.
 
+A theme is layered: every folder of ``emporium.themes.directories`` holding
+a folder of the theme's name is a layer, in order, followed by the layers
+plugins add with ``config.add_theme_templates(theme, spec)``. An earlier
+layer wins; a later one fills in what the earlier ones do not define, so a
+folder holding one override never hides the rest of the theme.
+
 Pyramid's asset overrides are one per application, so they cannot express
 this; a per-request path can. Templates reach their macros through the same
 lookup (the ``theme`` name in every template), so overriding ``header.pt``
-for one section or one host changes every page that uses it.
+for one section or one host changes every page that uses it. Start-up
+checks that every page template and every macro it names is found for
+every theme and section (``check_templates``): a missing one stops start-up
+with the lookup path, rather than answering 500 on every page.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterable
 from decimal import Decimal
@@ -30,6 +40,15 @@ from emporium.interfaces import IThemeLookup
 from emporium.settings import setting_value
 
 _COMPILING = threading.RLock()
+
+# Templates rendered outside a view's renderer, through the themes alone.
+STANDALONE_TEMPLATES = ("error.pt",)
+
+# How a template names another: ``theme['layout.pt']``; one it only uses
+# when present (``tal:condition="'cart_buy.pt' in theme"``) is optional.
+_MACRO_REFERENCE = re.compile(r"""theme\[['"]([^'"\]]+)['"]\]""")
+_OPTIONAL_REFERENCE = re.compile(r"""['"]([^'"]+)['"]\s+in\s+theme\b""")
+
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
@@ -93,22 +112,48 @@ class ThemeLookup:
         self.auto_reload = auto_reload
         # Folders every search path ends with: plugins' shared macros.
         self.shared_folders: list[str] = []
+        # Layers plugins add to a theme, after the configured folders'.
+        self.plugin_layers: dict[str, list[str]] = {}
         self._paths: dict[tuple, tuple[str, ...]] = {}
         self._found: dict[tuple[tuple[str, ...], str], str | None] = {}
         self._compiled: dict[str, PageTemplateFile] = {}
-        for theme in {default_theme, *self.host_themes.values()}:
-            if self.theme_folder(theme) is None:
+        # The templates each template file names (the start-up check's).
+        self.references: dict[str, list[str]] = {}
+
+    @property
+    def themes(self) -> tuple[str, ...]:
+        """The themes in use: the default one and the hosts' ones."""
+        return tuple(dict.fromkeys((self.default_theme, *self.host_themes.values())))
+
+    def check_themes_exist(self) -> None:
+        for theme in self.themes:
+            if not self.theme_layers(theme):
                 raise ConfigurationError(
                     f"theme {theme!r} not found in emporium.themes.directories "
-                    f"({', '.join(self.directories) or 'empty'})"
+                    f"({', '.join(self.directories) or 'empty'}) nor added by a "
+                    f"plugin"
                 )
 
+    def theme_layers(self, theme: str) -> list[str]:
+        """The theme's folders, the one that wins first."""
+        layers = [
+            os.path.join(directory, theme)
+            for directory in self.directories
+            if os.path.isdir(os.path.join(directory, theme))
+        ]
+        return layers + self.plugin_layers.get(theme, [])
+
     def theme_folder(self, theme: str) -> str | None:
-        for directory in self.directories:
-            folder = os.path.join(directory, theme)
-            if os.path.isdir(folder):
-                return folder
-        return None
+        """The theme's first layer (where its static files are served from)."""
+        layers = self.theme_layers(theme)
+        return layers[0] if layers else None
+
+    def add_layer(self, theme: str, folder: str) -> None:
+        layers = self.plugin_layers.setdefault(theme, [])
+        if folder not in layers:
+            layers.append(folder)
+        self._paths.clear()
+        self._found.clear()
 
     def theme_for_host(self, host: str | None) -> str:
         return self.host_themes.get((host or "").lower(), self.default_theme)
@@ -121,12 +166,13 @@ class ThemeLookup:
         if path is None:
             candidates = []
             for name in dict.fromkeys((theme, self.default_theme)):
-                folder = self.theme_folder(name)
-                if folder is None:
-                    continue
+                layers = self.theme_layers(name)
                 if section is not None:
-                    candidates.append(os.path.join(folder, "sections", section.name))
-                candidates.append(os.path.join(folder, "templates"))
+                    candidates += [
+                        os.path.join(layer, "sections", section.name)
+                        for layer in layers
+                    ]
+                candidates += [os.path.join(layer, "templates") for layer in layers]
             if section is not None and section.templates:
                 candidates.append(section.templates)
             if package_templates:
@@ -232,6 +278,77 @@ def add_template_folder(config: Configurator, spec: str) -> None:
         lookup._paths.clear()
 
 
+def add_theme_templates(config: Configurator, theme: str, spec: str) -> None:
+    """Add a plugin's folder as a layer of ``theme``, after the configured
+    folders: its ``templates/`` and ``sections/<name>/`` fill in what they
+    do not define (``config.add_theme_templates("default",
+    "emporium_music:themes/default")``)."""
+    from pyramid.path import AssetResolver
+
+    folder = AssetResolver().resolve(spec).abspath()
+    if not os.path.isdir(folder):
+        raise ConfigurationError(
+            f"add_theme_templates({theme!r}, {spec!r}): no folder {folder}"
+        )
+    config.registry.getUtility(IThemeLookup).add_layer(theme, folder)
+
+
+def _view_templates(registry) -> set[tuple[str, str | None]]:
+    """(template name, package templates folder) of every themed view."""
+    found = set()
+    for entry in registry.introspector.get_category("templates") or ():
+        renderer = entry["introspectable"]["renderer"]
+        if not renderer.name.endswith(".pt"):
+            continue
+        info = ThemedRenderer(renderer)
+        found.add((info.name, info.package_templates))
+    return found
+
+
+def check_templates(registry) -> None:
+    """Stop start-up when a page template, or a template it names with
+    ``theme['...']``, is found nowhere along a theme's lookup path."""
+    from emporium.sections import get_sections
+
+    lookup = registry.getUtility(IThemeLookup)
+    lookup.check_themes_exist()
+    wanted = _view_templates(registry)
+    wanted |= {(name, None) for name in STANDALONE_TEMPLATES}
+    for theme in lookup.themes:
+        for section in (None, *get_sections(registry)):
+            for name, package_templates in sorted(wanted, key=str):
+                path = lookup.search_path(theme, section, package_templates)
+                _check_one(lookup, path, name, theme, section, set())
+
+
+def _references(filename: str, cache: dict[str, list[str]]) -> list[str]:
+    if filename not in cache:
+        with open(filename, encoding="utf-8") as handle:
+            text = handle.read()
+        optional = set(_OPTIONAL_REFERENCE.findall(text))
+        cache[filename] = [
+            name for name in _MACRO_REFERENCE.findall(text) if name not in optional
+        ]
+    return cache[filename]
+
+
+def _check_one(lookup, path, name, theme, section, seen: set) -> None:
+    if name in seen:
+        return
+    seen.add(name)
+    filename = lookup.find(path, name)
+    if filename is None:
+        where = f"theme {theme!r}" + (
+            f", section {section.name!r}" if section is not None else ""
+        )
+        raise ConfigurationError(
+            f"template {name!r} ({where}) not found in: "
+            f"{', '.join(path) or 'no folder'}"
+        )
+    for macro in _references(filename, lookup.references):
+        _check_one(lookup, path, macro, theme, section, seen)
+
+
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
     directories = setting_value(settings, "emporium.themes.directories")
@@ -245,6 +362,7 @@ def includeme(config: Configurator) -> None:
     )
     config.registry.registerUtility(lookup, IThemeLookup)
     config.add_directive("add_template_folder", add_template_folder)
+    config.add_directive("add_theme_templates", add_theme_templates)
     config.add_renderer(".pt", ThemedRenderer)
     # Each theme's static files, at /themes/<name>/.
     for theme in {lookup.default_theme, *lookup.host_themes.values()}:

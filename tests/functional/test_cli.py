@@ -98,3 +98,23 @@ def test_a_missing_plugin_is_named(tmp_path):
 def test_isbn13_check_digit():
     # 978-0-306-40615-7 is the textbook example.
     assert isbn13(30640615) == "9780306406157"
+
+
+def test_an_ini_anywhere_migrates_with_the_installed_environment(tmp_path):
+    """No [alembic] section: the environment installed with Emporium runs."""
+    path = tmp_path / "elsewhere.ini"
+    text = INI.format(plugins="catalog", themes=ROOT / "themes", migrations="")
+    path.write_text(text.split("[alembic]")[0])
+    result = run("migrate", path)
+    assert result.exit_code == 0, result.output
+    assert "emporium_catalog: catalog_" in result.output
+
+
+def test_a_script_location_without_an_environment_is_named(tmp_path):
+    path = tmp_path / "old.ini"
+    path.write_text(
+        INI.format(plugins="catalog", themes=ROOT / "themes", migrations=tmp_path)
+    )
+    result = run("migrate", path)
+    assert result.exit_code == 1
+    assert f"script_location {tmp_path} holds no env.py" in result.output

@@ -95,3 +95,75 @@ def test_a_malformed_host_line_is_named(app_settings):
     settings = dict(app_settings, **{"emporium.themes.hosts": "x.test nosuchtheme"})
     with pytest.raises(ConfigurationError, match="line 1"):
         configure(settings)
+
+
+def test_a_folder_with_one_template_first_keeps_the_rest_of_the_theme(
+    app_settings, tmp_path
+):
+    """A folder listed before the store's themes that holds one override of
+    the default theme changes that template and hides nothing else."""
+    header = tmp_path / "themes" / "default" / "templates" / "header.pt"
+    header.parent.mkdir(parents=True)
+    header.write_text(
+        '<header class="site-header" metal:define-macro="header">'
+        '<p id="layered">LAYERED HEADER</p></header>\n'
+    )
+    directories = app_settings["emporium.themes.directories"]
+    settings = dict(
+        app_settings,
+        **{"emporium.themes.directories": f"{tmp_path / 'themes'} {directories}"},
+    )
+    app = webtest.TestApp(configure(settings).make_wsgi_app())
+    page = app.get("/books/")
+    assert page.html.select_one("#layered").text == "LAYERED HEADER"
+    # The layout, the footer and the product cards still come from the store's.
+    assert page.html.select_one("footer")
+    assert page.html.select("main a[href]")
+
+
+def test_a_plugin_adds_templates_to_a_theme(app_settings, tmp_path):
+    """``config.add_theme_templates`` layers a plugin's folder after the
+    configured ones: its section folder overrides that section's pages."""
+    layer = tmp_path / "plugin_theme"
+    (layer / "sections" / "books").mkdir(parents=True)
+    (layer / "sections" / "books" / "footer.pt").write_text(
+        '<footer metal:define-macro="footer"><p id="from-plugin">BOOK FOOTER</p>'
+        "</footer>\n"
+    )
+    config = configure(dict(app_settings))
+    config.add_theme_templates("default", str(layer))
+    app = webtest.TestApp(config.make_wsgi_app())
+    assert app.get("/books/").html.select_one("#from-plugin").text == "BOOK FOOTER"
+    assert not app.get("/videogames/").html.select_one("#from-plugin")
+
+
+def test_a_plugin_layer_that_is_no_folder_is_named(app_settings, tmp_path):
+    config = configure(dict(app_settings))
+    with pytest.raises(ConfigurationError, match="nothere"):
+        config.add_theme_templates("default", str(tmp_path / "nothere"))
+
+
+def test_a_template_a_theme_names_but_nobody_defines_stops_start_up(
+    app_settings, tmp_path
+):
+    """Never a 500 on every page: start-up names the template and the path."""
+    header = tmp_path / "themes" / "acme" / "templates" / "header.pt"
+    header.parent.mkdir(parents=True)
+    header.write_text(
+        '<header metal:define-macro="header">'
+        "<div metal:use-macro=\"theme['acme_banner.pt'].macros['banner']\"/>"
+        "</header>\n"
+    )
+    directories = app_settings["emporium.themes.directories"]
+    settings = dict(
+        app_settings,
+        **{
+            "emporium.themes.directories": f"{directories} {tmp_path / 'themes'}",
+            "emporium.themes.hosts": "acme.test = acme",
+        },
+    )
+    with pytest.raises(ConfigurationError) as error:
+        configure(settings)
+    message = str(error.value)
+    assert "'acme_banner.pt'" in message and "theme 'acme'" in message
+    assert str(tmp_path / "themes" / "acme" / "templates") in message

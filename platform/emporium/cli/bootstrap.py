@@ -11,6 +11,7 @@ import click
 import plaster
 from pyramid.config import Configurator
 
+from emporium import migrations
 from emporium.config import configure
 from emporium.errors import ConfigurationError
 
@@ -57,9 +58,15 @@ def load(config_uri: str) -> Environment:
 def _script_location(config_uri: str, here: str) -> str:
     parser = configparser.ConfigParser(defaults={"here": here})
     parser.read(config_uri.split("#", 1)[0])
-    if parser.has_option("alembic", "script_location"):
-        return parser.get("alembic", "script_location")
-    return os.path.join(here, "migrations")
+    if not parser.has_option("alembic", "script_location"):
+        return migrations.SCRIPT_LOCATION
+    location = parser.get("alembic", "script_location")
+    if ":" not in location and not os.path.isfile(os.path.join(location, "env.py")):
+        raise click.ClickException(
+            f"[alembic] script_location {location} holds no env.py; remove the "
+            f"line to use the Alembic environment installed with Emporium"
+        )
+    return location
 
 
 def cli_actor() -> str:

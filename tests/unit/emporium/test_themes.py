@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,38 @@ def test_money():
     assert to_minor(Decimal("19.995"), "USD") == 2000
     assert format_money(Decimal("1234.5"), "USD") == "$1,234.50"
     assert format_money(Decimal("10"), "CHF") == "10.00 CHF"
+
+
+def test_theme_folders_layer(tmp_path):
+    """Every configured folder holding the theme is a layer, then the plugins'
+    layers: a later one fills in what an earlier one does not define."""
+    first, second, plugin = tmp_path / "first", tmp_path / "second", tmp_path / "p"
+    (first / "default" / "templates").mkdir(parents=True)
+    (first / "default" / "templates" / "header.pt").write_text("first header")
+    (second / "default" / "templates").mkdir(parents=True)
+    for name in ("header.pt", "layout.pt"):
+        (second / "default" / "templates" / name).write_text(f"second {name}")
+    (plugin / "sections" / "music").mkdir(parents=True)
+    (plugin / "templates").mkdir()
+    (plugin / "templates" / "layout.pt").write_text("plugin layout")
+    (plugin / "templates" / "extra.pt").write_text("plugin extra")
+    lookup = ThemeLookup([str(first), str(second)])
+    lookup.add_layer("default", str(plugin))
+    templates = lookup.templates("default")
+
+    def text(name):
+        return Path(templates.find(name)).read_text()
+
+    assert text("header.pt") == "first header"
+    assert text("layout.pt") == "second layout.pt"
+    assert text("extra.pt") == "plugin extra"
+    music = StoreSection("music", "Music", "/music/", "album")
+    path = lookup.search_path("default", music)
+    assert path[0] == str(plugin / "sections" / "music")
+
+
+def test_a_theme_no_layer_holds_is_named(tmp_path):
+    (tmp_path / "default").mkdir()
+    lookup = ThemeLookup([str(tmp_path)], host_themes={"a.test": "acme"})
+    with pytest.raises(ConfigurationError, match="'acme' not found"):
+        lookup.check_themes_exist()
