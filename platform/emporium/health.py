@@ -15,6 +15,8 @@ from sqlalchemy import text
 
 from emporium.metrics import may_scrape
 
+_CHECKS = f"{__name__}.checks"
+
 HealthCheck = Callable[[object], dict]
 
 
@@ -33,7 +35,7 @@ def add_health_check(config: Configurator, name: str, check: HealthCheck) -> Non
     """Add a check to ``/health``; ``check(request)`` returns ``{"ok": bool, ...}``."""
 
     def register() -> None:
-        config.registry.setdefault("emporium.health_checks", {})[name] = check
+        config.registry.setdefault(_CHECKS, {})[name] = check
 
     config.action(("emporium.health_check", name), register)
 
@@ -41,7 +43,7 @@ def add_health_check(config: Configurator, name: str, check: HealthCheck) -> Non
 def health(request):
     checks = {
         name: check(request)
-        for name, check in request.registry.get("emporium.health_checks", {}).items()
+        for name, check in request.registry.get(_CHECKS, {}).items()
     }
     healthy = all(result["ok"] for result in checks.values())
     request.response.status = 200 if healthy else 503

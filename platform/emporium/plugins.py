@@ -13,6 +13,7 @@ from emporium.errors import PluginError
 from emporium.settings import setting_value, validate
 
 ENTRY_POINT_GROUP = "emporium.plugins"
+_LOADED = f"{__name__}.loaded"
 
 log = logging.getLogger(__name__)
 
@@ -69,5 +70,10 @@ def include_plugins(config: Configurator) -> list[str]:
             ) from exc
         loaded.append(name)
         log.debug("loaded plugin %s from %s", name, entry_point.value)
-    config.registry["emporium.plugins"] = tuple(loaded)
+    config.registry[_LOADED] = tuple(loaded)
     return loaded
+
+
+def loaded_plugins(registry) -> tuple[str, ...]:
+    """The names of the plugins this application loaded, in order."""
+    return registry.get(_LOADED, ())

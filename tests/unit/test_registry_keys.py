@@ -8,9 +8,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# The database's keys, named as Pyramid's cookiecutter names them, and two
-# the core has not moved to its own keys yet.
-KNOWN = {"dbsession_factory", "db.engine", "emporium.plugins", "emporium.health_checks"}
+# The database's keys, named as Pyramid's cookiecutter names them.
+KNOWN = {"dbsession_factory", "db.engine"}
 
 
 def _registry(node: ast.expr) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from emporium.plugins import loaded_plugins
 from emporium_admin.resources import MANAGE_STAFF, USE
 
 # (route name, label, permission): the navigation shows what the role may use.
@@ -20,7 +21,7 @@ NAVIGATION = (
 
 def orders_enabled(registry) -> bool:
     """Orders are the cart plugin's: without it the console has none."""
-    return "cart" in registry.get("emporium.plugins", ())
+    return "cart" in loaded_plugins(registry)
 
 
 def page(request, **values) -> dict:
