@@ -44,7 +44,11 @@ def test_health_is_503_when_the_database_does_not_answer(tmp_path):
     app = webtest.TestApp(
         configure(make_settings(f"sqlite:///{missing}")).make_wsgi_app()
     )
-    response = app.get("/health", status=503)
+    # A proxy's health check reads the status; a scraper sees which check.
+    assert app.get("/health", status=503).json == {"status": "failing"}
+    response = app.get(
+        "/health", extra_environ={"REMOTE_ADDR": "127.0.0.1"}, status=503
+    )
     assert response.json["status"] == "failing"
     assert response.json["checks"]["database"]["ok"] is False
 
