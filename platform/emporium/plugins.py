@@ -1,12 +1,24 @@
 """Plugin discovery: packages registered under the ``emporium.plugins``
 entry-point group, enabled and ordered by the ``emporium.plugins`` setting.
+
+A plugin module may declare what it needs, checked before it is included:
+``REQUIRES = ("catalog",)`` (plugins enabled before it) and
+``CORE_VERSIONS = ">=0.1,<1"`` (the Emporium versions it supports, a version
+specifier). Each plugin's use of the core's directives is recorded, for
+``emporium plugins``.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from importlib.metadata import entry_points
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, entry_points, version
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
 from pyramid.config import Configurator
 
 from emporium.errors import PluginError
@@ -16,6 +28,92 @@ ENTRY_POINT_GROUP = "emporium.plugins"
 _LOADED = f"{__name__}.loaded"
 
 log = logging.getLogger(__name__)
+
+_LOADED = f"{__name__}.loaded"
+
+
+@dataclass
+class LoadedPlugin:
+    """A plugin an application included, and what it used of the core."""
+
+    name: str
+    module: str
+    version: str | None
+    requires: tuple[str, ...] = ()
+    uses: Counter = field(default_factory=Counter)
+
+    @property
+    def package(self) -> str:
+        return self.module.split(":", 1)[0].split(".", 1)[0]
+
+
+def loaded_plugins(registry) -> list[LoadedPlugin]:
+    """The plugins included, in order (``emporium plugins`` lists them)."""
+    return list(registry.get(_LOADED, ()))
+
+
+def core_version() -> str:
+    try:
+        return version("emporium")
+    except PackageNotFoundError:  # a checkout on sys.path, not installed
+        return "0"
+
+
+def distribution_version(entry_point) -> str | None:
+    dist = getattr(entry_point, "dist", None)
+    return dist.version if dist is not None else None
+
+
+def check_requirements(name: str, module, loaded: list[str]) -> None:
+    """Refuse, in one line naming the plugin, a plugin whose requirements
+    are not enabled before it or whose supported core versions exclude
+    this one."""
+    for required in getattr(module, "REQUIRES", ()):
+        if required not in loaded:
+            raise PluginError(
+                f"plugin {name!r} requires plugin {required!r}, enabled before it "
+                f"in emporium.plugins (enabled before it: "
+                f"{', '.join(loaded) or 'none'})"
+            )
+    supported = getattr(module, "CORE_VERSIONS", None)
+    if supported is None:
+        return
+    try:
+        specifier = SpecifierSet(supported)
+    except InvalidSpecifier:
+        raise PluginError(
+            f"plugin {name!r}: CORE_VERSIONS {supported!r} is not a version specifier"
+        ) from None
+    core = core_version()
+    if Version(core) not in specifier:
+        raise PluginError(
+            f"plugin {name!r} supports Emporium {supported}, not this Emporium {core}"
+        )
+
+
+@contextmanager
+def _recording_directives(config: Configurator, uses: Counter):
+    """Count each call of a directive (``add_store_section``, ...) while one
+    plugin is included. Pyramid keeps directives in the registry's
+    ``_directives``; each is wrapped for the include and restored after."""
+    directives = getattr(config.registry, "_directives", {})
+    saved = dict(directives)
+
+    def counting(name, directive):
+        @functools.wraps(directive)
+        def call(*args, **kwargs):
+            uses[name] += 1
+            return directive(*args, **kwargs)
+
+        return call
+
+    for name, (directive, action_wrap) in saved.items():
+        directives[name] = (counting(name, directive), action_wrap)
+    try:
+        yield
+    finally:
+        for name, entry in saved.items():
+            directives[name] = entry
 
 
 def enabled_plugins(settings) -> list[str]:
@@ -56,10 +154,18 @@ def include_plugins(config: Configurator) -> list[str]:
                 f"plugin {name!r} ({entry_point.value}) failed to load: "
                 f"{type(exc).__name__}: {_first_line(exc)}"
             ) from exc
+        check_requirements(name, module, loaded)
         # The plugin's own settings (its module's SETTINGS), read once.
         validate(config.registry.settings)
+        plugin = LoadedPlugin(
+            name,
+            entry_point.value,
+            distribution_version(entry_point),
+            tuple(getattr(module, "REQUIRES", ())),
+        )
         try:
-            config.include(module)
+            with _recording_directives(config, plugin.uses):
+                config.include(module)
             config.commit()
         except PluginError:
             raise
@@ -69,6 +175,7 @@ def include_plugins(config: Configurator) -> list[str]:
                 f"{type(exc).__name__}: {_first_line(exc)}"
             ) from exc
         loaded.append(name)
+        config.registry.setdefault(_LOADED, []).append(plugin)
         log.debug("loaded plugin %s from %s", name, entry_point.value)
     config.registry[_LOADED] = tuple(loaded)
     return loaded

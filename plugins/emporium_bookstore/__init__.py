@@ -5,6 +5,9 @@ from pyramid.config import Configurator
 
 from emporium.sections import SectionField
 
+# A section's products live in the catalog's tables.
+REQUIRES = ("catalog",)
+
 _AGES = ((0, 3), (3, 5), (4, 8), (8, 12), (12, 16), (16, 99))
 
 

@@ -5,6 +5,9 @@ from pyramid.config import Configurator
 
 from emporium.sections import SectionField
 
+# A section's products live in the catalog's tables.
+REQUIRES = ("catalog",)
+
 
 def _fake_game(rng, faker, product_id: int) -> dict:
     from emporium_videogames.models import CONTENT_RATINGS, GENRES, PLATFORMS

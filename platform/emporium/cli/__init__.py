@@ -9,6 +9,7 @@ import click
 from emporium.cli.admin import create_admin
 from emporium.cli.bootstrap import ENVIRONMENT, load
 from emporium.cli.commands import migrate, revision, seed
+from emporium.cli.plugins import plugins
 from emporium.cli.purge import purge
 from emporium.cli.search import reindex, search_server
 from emporium.cli.sweep import sweep
@@ -57,3 +58,4 @@ main.add_command(search_server)
 main.add_command(create_admin)
 main.add_command(purge)
 main.add_command(sweep)
+main.add_command(plugins)

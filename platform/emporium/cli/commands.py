@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from emporium import migrations
 from emporium.cli.bootstrap import load
+from emporium.plugins import loaded_plugins
 from emporium.seeding import get_seeders
 
 ini_argument = click.argument("ini", metavar="INI", type=click.Path(dir_okay=False))
@@ -20,16 +21,58 @@ ini_argument = click.argument("ini", metavar="INI", type=click.Path(dir_okay=Fal
 @click.option(
     "--downgrade", is_flag=True, help="Take every plugin back to an empty schema."
 )
-def migrate(ini: str, downgrade: bool) -> None:
-    """Bring the database schema of the core and every enabled plugin to head."""
+@click.option(
+    "--plugin",
+    "plugin",
+    default=None,
+    help="Only this plugin's history (its name in emporium.plugins or package).",
+)
+def migrate(ini: str, downgrade: bool, plugin: str | None) -> None:
+    """Bring the database schema of the core and every enabled plugin to head.
+
+    With --plugin, only that plugin's tables: --plugin NAME --downgrade
+    removes them and nothing else.
+    """
     env = load(ini)
     units = migrations.migration_units(env.registry)
+    if plugin is not None:
+        units = [plugin_unit(env.registry, units, plugin)]
+        if downgrade:
+            refuse_while_required(env.registry, units[0])
     if downgrade:
         migrations.downgrade(env.engine, units, env.script_location)
     else:
         migrations.upgrade(env.engine, units, env.script_location)
     for name, revision_id in migrations.current(env.engine, units).items():
         click.echo(f"{name}: {revision_id or 'empty'}")
+
+
+def plugin_unit(registry, units, plugin: str) -> migrations.MigrationUnit:
+    """The version history of ``plugin``, named as emporium.plugins names
+    it or by its package."""
+    packages = {p.name: p.package for p in loaded_plugins(registry)}
+    by_name = {unit.name: unit for unit in units}
+    unit = by_name.get(packages.get(plugin, plugin))
+    if unit is None or unit.name == "emporium":
+        known = [n for n, package in packages.items() if package in by_name]
+        raise click.BadParameter(
+            f"{plugin!r} is no enabled plugin with migrations "
+            f"(these have: {', '.join(known) or 'none'})",
+            param_hint="--plugin",
+        )
+    return unit
+
+
+def refuse_while_required(registry, unit: migrations.MigrationUnit) -> None:
+    """A plugin's tables stay while an enabled plugin requires it."""
+    plugins = loaded_plugins(registry)
+    names = [p.name for p in plugins if p.package == unit.name]
+    dependents = [p.name for p in plugins if set(names) & set(p.requires)]
+    if dependents:
+        raise click.ClickException(
+            f"{', '.join(names)} is required by {', '.join(dependents)}, enabled "
+            f"in emporium.plugins: disable and downgrade those first"
+        )
 
 
 @click.command()
