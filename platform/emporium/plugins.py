@@ -29,7 +29,7 @@ _LOADED = f"{__name__}.loaded"
 
 log = logging.getLogger(__name__)
 
-_LOADED = f"{__name__}.loaded"
+_RECORDS = f"{__name__}.records"
 
 
 @dataclass
@@ -47,9 +47,10 @@ class LoadedPlugin:
         return self.module.split(":", 1)[0].split(".", 1)[0]
 
 
-def loaded_plugins(registry) -> list[LoadedPlugin]:
-    """The plugins included, in order (``emporium plugins`` lists them)."""
-    return list(registry.get(_LOADED, ()))
+def plugin_records(registry) -> list[LoadedPlugin]:
+    """The plugins included, in order, with what each used of the core
+    (``emporium plugins`` lists them)."""
+    return list(registry.get(_RECORDS, ()))
 
 
 def core_version() -> str:
@@ -175,7 +176,7 @@ def include_plugins(config: Configurator) -> list[str]:
                 f"{type(exc).__name__}: {_first_line(exc)}"
             ) from exc
         loaded.append(name)
-        config.registry.setdefault(_LOADED, []).append(plugin)
+        config.registry.setdefault(_RECORDS, []).append(plugin)
         log.debug("loaded plugin %s from %s", name, entry_point.value)
     config.registry[_LOADED] = tuple(loaded)
     return loaded

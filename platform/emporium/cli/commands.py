@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from emporium import migrations
 from emporium.cli.bootstrap import load
-from emporium.plugins import loaded_plugins
+from emporium.plugins import plugin_records
 from emporium.seeding import get_seeders
 
 ini_argument = click.argument("ini", metavar="INI", type=click.Path(dir_okay=False))
@@ -50,7 +50,7 @@ def migrate(ini: str, downgrade: bool, plugin: str | None) -> None:
 def plugin_unit(registry, units, plugin: str) -> migrations.MigrationUnit:
     """The version history of ``plugin``, named as emporium.plugins names
     it or by its package."""
-    packages = {p.name: p.package for p in loaded_plugins(registry)}
+    packages = {p.name: p.package for p in plugin_records(registry)}
     by_name = {unit.name: unit for unit in units}
     unit = by_name.get(packages.get(plugin, plugin))
     if unit is None or unit.name == "emporium":
@@ -65,7 +65,7 @@ def plugin_unit(registry, units, plugin: str) -> migrations.MigrationUnit:
 
 def refuse_while_required(registry, unit: migrations.MigrationUnit) -> None:
     """A plugin's tables stay while an enabled plugin requires it."""
-    plugins = loaded_plugins(registry)
+    plugins = plugin_records(registry)
     names = [p.name for p in plugins if p.package == unit.name]
     dependents = [p.name for p in plugins if set(names) & set(p.requires)]
     if dependents:

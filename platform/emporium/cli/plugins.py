@@ -7,7 +7,7 @@ import click
 
 from emporium import migrations
 from emporium.cli.bootstrap import load
-from emporium.plugins import core_version, installed_plugins, loaded_plugins
+from emporium.plugins import core_version, installed_plugins, plugin_records
 
 
 def migration_heads(script_location: str, units) -> dict[str, str | None]:
@@ -37,7 +37,7 @@ def plugins(ini: str) -> None:
     """List installed and enabled plugins: version, extension points used,
     migration state."""
     env = load(ini)
-    loaded = loaded_plugins(env.registry)
+    loaded = plugin_records(env.registry)
     units = {u.name: u for u in migrations.migration_units(env.registry)}
     current = migrations.current(env.engine, units.values())
     heads = migration_heads(env.script_location, units.values())
