@@ -9,6 +9,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 from tests.conftest import ROOT
 from tests.services import free_port, stop, wait_for_port
@@ -84,7 +85,8 @@ class Client:
         self.cookie: str | None = None
         self.token: str | None = None
 
-    def request(self, method: str, path: str, body=None, headers=None):
+    def request(self, method: str, path: str, body=None, headers=None, form=None):
+        """``body`` is sent as JSON, ``form`` as an HTML form would."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         headers = dict(headers or {})
         if self.cookie:
@@ -95,6 +97,9 @@ class Client:
         if body is not None:
             payload = json.dumps(body)
             headers["Content-Type"] = "application/json"
+        elif form is not None:
+            payload = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
             connection.request(method, path, body=payload, headers=headers)
             response = connection.getresponse()

@@ -5,15 +5,12 @@ database's lock."""
 
 from __future__ import annotations
 
-import http.client
-import json
 import threading
-from urllib.parse import urlencode
 
 import pytest
 
 from tests.conftest import build_database, make_settings
-from tests.integration.appserver import app_server
+from tests.integration.appserver import Client, app_server
 
 SHOPPERS = 8
 ROUNDS = 15
@@ -28,46 +25,20 @@ def port(tmp_path_factory):
         yield port
 
 
-class Shopper:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookie = ""
-
-    def send(self, method: str, path: str, form: dict | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            data = response.read()
-        finally:
-            connection.close()
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie" and value.startswith("emporium_session="):
-                self.cookie = value.split(";", 1)[0]
-        return response.status, data
-
-
 def test_shoppers_at_once_never_meet_the_databases_lock(port):
-    first = Shopper(port)
-    status, body = first.send("GET", "/api/v1/products?per_page=20")
-    products = [p["id"] for p in json.loads(body)["products"]]
+    status, listing = Client(port).request("GET", "/api/v1/products?per_page=20")
+    products = [product["id"] for product in listing["products"]]
     statuses: list[tuple[str, int]] = []
     lock = threading.Lock()
 
     def shop(number: int) -> None:
-        shopper = Shopper(port)
-        status, body = shopper.send("GET", "/api/v1/cart")
-        token = json.loads(body)["csrf_token"]
+        shopper = Client(port)
+        shopper.start()
         for round_ in range(ROUNDS):
             product = products[(number * ROUNDS + round_) % len(products)]
-            form = {"product_id": product, "quantity": 1, "csrf_token": token}
-            added, _ = shopper.send("POST", "/cart/items", form)
-            looked, _ = shopper.send("GET", "/cart")
+            form = {"product_id": product, "quantity": 1, "csrf_token": shopper.token}
+            added, _ = shopper.request("POST", "/cart/items", form=form)
+            looked, _ = shopper.request("GET", "/cart")
             with lock:
                 statuses.extend([("POST /cart/items", added), ("GET /cart", looked)])
 
