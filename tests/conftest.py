@@ -34,6 +34,8 @@ def make_settings(database_url: str, **overrides) -> dict:
         "pyramid.reload_templates": "false",
         # Each app gets its own host-local cache store, never the repository's.
         "cache.local.arguments.path": tempfile.mkdtemp(prefix="emporium-cache-"),
+        # And its own media store (uploaded photos).
+        "emporium.media.directory": tempfile.mkdtemp(prefix="emporium-media-"),
         "retry.attempts": "3",
         "emporium.session.secret": "test-session-key-1 test-session-key-old",
         "emporium.tokens.secret": "test-token-key-1 test-token-key-old",

@@ -63,6 +63,8 @@ def configure(settings: dict | None = None) -> Configurator:
     config.include("emporium.accounts")
     # Search: the index in-process, or a client of the search servers.
     config.include("emporium.search")
+    # Uploaded photos: the media store and the URLs serving it.
+    config.include("emporium.media")
     config.add_static_view("static/core", "emporium:static", cache_max_age=3600)
     config.commit()
 

@@ -230,3 +230,26 @@ class IPurger(Interface):
         """Purge every cached URL whose path starts with ``prefix`` (a path
         such as ``/books/``: a ban, in Varnish terms); return
         ``PurgeResult``s, audited."""
+
+
+class IMediaStore(Interface):
+    """Where uploaded media (product photos and their derivatives) are kept.
+
+    Names are chosen by the store from the content (a hash and an extension),
+    so a name always means the same bytes: a page may cache its URL forever,
+    and a new photo has a new name. The local folder is the default; an object
+    store implements the same four methods."""
+
+    def put(data: bytes, extension: str) -> str:
+        """Keep ``data``; return its name (content hash, then ``.extension``).
+        Putting the same bytes twice returns the same name and keeps one copy."""
+
+    def get(name: str) -> bytes | None:
+        """The bytes kept under ``name``, or ``None`` when there are none (a
+        name that is not one the store could have made is ``None`` too)."""
+
+    def exists(name: str) -> bool:
+        """Whether ``name`` is kept."""
+
+    def delete(name: str) -> None:
+        """Forget ``name``; forgetting a name not kept does nothing."""

@@ -60,6 +60,31 @@ CORE = declare(
         shown="beside a SQLite database (`<file>.search`), else `<here>/var/search`",
     ),
     Setting(
+        "emporium.media.store",
+        TEXT,
+        "emporium.media.local_store",
+        "dotted name of the `IMediaStore` factory (called with the settings)",
+    ),
+    Setting(
+        "emporium.media.directory",
+        TEXT,
+        "",
+        "the local media store's folder (uploaded photos and their sizes)",
+        shown="`<here>/var/media`",
+    ),
+    Setting(
+        "emporium.media.max_bytes",
+        Integer(1),
+        "20971520",
+        "largest photo upload in bytes; a larger request is a 413",
+    ),
+    Setting(
+        "emporium.media.max_pixels",
+        Integer(1),
+        "50000000",
+        "most pixels a photo may have (checked from its header, before decoding)",
+    ),
+    Setting(
         "emporium.search.servers",
         WORDS,
         "",
