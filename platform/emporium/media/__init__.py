@@ -15,10 +15,11 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 
 from emporium.interfaces import IMediaStore
-from emporium.media.images import CONTENT_TYPES, Limits
 from emporium.settings import setting_value
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+# What the store serves; Pillow is imported only where photos are read.
+CONTENT_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
 
 
 def media_directory(settings: dict) -> str:
@@ -36,7 +37,9 @@ def local_store(settings: dict):
     return LocalMediaStore(media_directory(settings))
 
 
-def image_limits(settings: dict) -> Limits:
+def image_limits(settings: dict):
+    from emporium.media.images import Limits
+
     return Limits(
         max_bytes=setting_value(settings, "emporium.media.max_bytes"),
         max_pixels=setting_value(settings, "emporium.media.max_pixels"),

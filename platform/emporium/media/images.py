@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from emporium.media import CONTENT_TYPES
+
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 # (kind, the box's width and height at 1×)
 SIZES = (("thumbnail", 96, 96), ("card", 320, 320), ("detail", 720, 720))
@@ -51,9 +53,6 @@ class Derivative:
     @property
     def content_type(self) -> str:
         return CONTENT_TYPES[self.extension]
-
-
-CONTENT_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
 
 
 @dataclass(frozen=True)
