@@ -81,8 +81,14 @@ def sitemap_index(request) -> Response:
 
 
 def pages_sitemap(request) -> Response:
-    entries = [(section.prefix, None) for section in get_sections(request.registry)]
-    slugs = request.dbsession.scalars(select(Category.slug).order_by(Category.id))
+    sections = get_sections(request.registry)
+    entries = [(section.prefix, None) for section in sections]
+    # A disabled section's categories and products are not listed.
+    slugs = request.dbsession.scalars(
+        select(Category.slug)
+        .where(Category.section.in_([s.name for s in sections]))
+        .order_by(Category.id)
+    )
     entries += [(f"/categories/{slug}", None) for slug in slugs]
     return _urlset(request, entries)
 
@@ -94,6 +100,7 @@ def products_sitemap(request) -> Response:
     rows = request.dbsession.execute(
         select(Product.id, Product.updated_at)
         .where(Product.id > (number - 1) * PER_FILE, Product.id <= number * PER_FILE)
+        .where(Product.section.in_([s.name for s in get_sections(request.registry)]))
         .order_by(Product.id)
     )
     return _urlset(request, ((f"/products/{pid}", at) for pid, at in rows))

@@ -58,6 +58,8 @@ def category_page(request):
     if category is None:
         raise HTTPNotFound()
     request.section = get_section(request.registry, category.section)
+    if request.section is None:  # its section's plugin is disabled or removed
+        raise HTTPNotFound()
     size = _page_size(request)
     after = Cursor.parse("after", request.GET.get("after"))
     before = Cursor.parse("before", request.GET.get("before"))

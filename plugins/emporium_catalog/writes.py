@@ -17,7 +17,7 @@ from emporium.cache.invalidation import invalidate_after_commit
 from emporium.database import utcnow
 from emporium.purge.pages import purge_after_commit
 from emporium.search.interfaces import ISearchIndexer
-from emporium.sections import get_section
+from emporium.sections import get_section, get_sections
 from emporium_catalog.interfaces import IProductWriter
 from emporium_catalog.models import Product
 from emporium_catalog.products import INVENTORY, product_key
@@ -255,9 +255,15 @@ class ProductWriter:
         ids = list(product_ids)
         if not ids:
             return {}
+        # A product of a disabled or removed section is not for sale.
+        sections = [s.name for s in get_sections(self.registry)]
         return {
             p.id: p
-            for p in dbsession.scalars(select(Product).where(Product.id.in_(ids)))
+            for p in dbsession.scalars(
+                select(Product).where(
+                    Product.id.in_(ids), Product.section.in_(sections)
+                )
+            )
         }
 
     def take_stock(self, dbsession: Session, product_id: int, quantity: int) -> bool:

@@ -51,6 +51,9 @@ class SearchConditions:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     facet_names: tuple[str, ...] = ()  # facets to count
+    # The enabled sections: a disabled section's products are not found
+    # (empty: every section the index holds).
+    sections: tuple[str, ...] = ()
 
     @property
     def offset(self) -> int:
@@ -69,6 +72,7 @@ class SearchConditions:
             "page": self.page,
             "per_page": self.per_page,
             "facet_names": list(self.facet_names),
+            "sections": list(self.sections),
         }
 
     @classmethod
@@ -102,9 +106,15 @@ class SearchConditions:
         section = data.get("section")
         if section is not None and not isinstance(section, str):
             raise InvalidInput("section", "must be text")
+        sections = data.get("sections") or []
+        if not isinstance(sections, list) or not all(
+            isinstance(x, str) for x in sections
+        ):
+            raise InvalidInput("sections", "must be a list of text")
         return cls(
             words=words,
             section=section,
+            sections=tuple(sections),
             category=opt_int("category"),
             facets={str(k): tuple(v) for k, v in facets.items()},
             price_min=opt_int("price_min"),
@@ -281,6 +291,7 @@ def _conditions(
     conditions = SearchConditions(
         words=words,
         section=section.name if section is not None else None,
+        sections=tuple(s.name for s in get_sections(request.registry)),
         category=category,
         facets=facets,
         price_min=price_min,

@@ -99,7 +99,11 @@ class ProductCatalog:
         for index, product_id in enumerate(ids):
             parts = values[index * width : (index + 1) * width]
             # None: the product (or its row in a partition) does not exist.
-            if not any(part is None for part in parts):
+            if any(part is None for part in parts):
+                continue
+            # A product of a disabled or removed section is not shown.
+            core = parts[partitions.index(CORE)] if CORE in partitions else None
+            if core is None or get_section(self.registry, core["section"]):
                 products.append(
                     CatalogProduct(
                         product_id, dict(zip(partitions, parts, strict=True))

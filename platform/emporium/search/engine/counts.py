@@ -18,6 +18,7 @@ def counts_key(c: SearchConditions) -> tuple:
     return (
         c.words.strip().lower(),
         c.section,
+        c.sections,
         c.category,
         tuple(sorted((k, tuple(sorted(v))) for k, v in c.facets.items())),
         c.price_min,

@@ -83,6 +83,10 @@ def filters(schema, facets_known, c: SearchConditions) -> list | None:
     filters = []
     if c.section:
         filters.append(term(schema, "section", c.section))
+    elif c.sections:
+        filters.append(
+            tantivy.Query.term_set_query(schema, "section", list(c.sections))
+        )
     if c.category is not None:
         filters.append(term(schema, "category_id", c.category))
     if c.in_stock:
