@@ -15,7 +15,7 @@ help: ## List the targets
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,test,lint]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,test,lint,docs]"
 	touch $@
 
 .PHONY: install
@@ -56,6 +56,10 @@ bench: install ## Run every benchmark in bench/ (each prints name: value lines)
 .PHONY: capacity
 capacity: install ## The Christmas 2000 replay on this box: report in var/capacity/ (about 15 min)
 	$(BIN)/python -m bench.capacity.run
+
+.PHONY: docs
+docs: install ## Build the documentation site into var/docs/ (warnings are errors)
+	$(BIN)/sphinx-build -W --keep-going -b html docs var/docs
 
 .PHONY: lint
 lint: install ## ruff check and ruff format --check

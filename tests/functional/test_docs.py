@@ -1,0 +1,79 @@
+"""The documentation site builds as ``make docs`` builds it, warnings as
+errors, and its generated pages say what the code declares: every member of
+every interface in the reference, every declared setting in the table."""
+
+from __future__ import annotations
+
+import html
+import importlib
+import subprocess
+import sys
+
+import pytest
+from zope.interface.interface import InterfaceClass
+
+from emporium.settings import CORE
+from emporium.settings.__main__ import plugin_settings
+from tests.conftest import ROOT
+
+REFERENCED = (
+    "emporium.interfaces",
+    "emporium.cache.interfaces",
+    "emporium.search.interfaces",
+    "emporium_catalog.interfaces",
+    "emporium_cart.interfaces",
+)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("docs")
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            "-d",
+            str(out / ".doctrees"),
+            str(ROOT / "docs"),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+    return out
+
+
+def test_the_site_builds_without_a_warning(site):
+    assert (site / "index.html").exists()
+
+
+def test_the_reference_lists_every_member_of_every_interface(site):
+    page = html.unescape((site / "extending.html").read_text())
+    missing = []
+    for module_name in REFERENCED:
+        module = importlib.import_module(module_name)
+        for interface in vars(module).values():
+            if not isinstance(interface, InterfaceClass):
+                continue
+            if interface.__module__ != module_name:
+                continue
+            qualified = f"{module_name}.{interface.__name__}"
+            names = [qualified] + [
+                f"{qualified}.{name}" for name in interface.names(all=False)
+            ]
+            missing += [n for n in names if f'id="{n}"' not in page]
+    assert missing == []
+
+
+def test_the_settings_page_lists_every_declared_setting(site):
+    page = html.unescape((site / "settings.html").read_text())
+    declared = [s.name for s in [*CORE, *plugin_settings()] if s.name]
+    assert declared
+    assert [n for n in declared if f"{n}</span>" not in page] == []
