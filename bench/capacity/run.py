@@ -17,6 +17,7 @@ Settings (environment):
   CAPACITY_CONNECTIONS   the generator's connections     (2000)
   EMPORIUM_EDGE_RATE     the edge's per-client limit; every shopper comes
                          from 127.0.0.1 here, so it is lifted (1000000)
+  EMPORIUM_EDGE_BURST    the edge's per-client burst limit, lifted likewise
 """
 
 from __future__ import annotations
@@ -157,7 +158,10 @@ def main() -> None:
         workdir,
         products,
         int(setting("CAPACITY_WORKERS", "2")),
-        {"EMPORIUM_EDGE_RATE": setting("EMPORIUM_EDGE_RATE", "1000000")},
+        {
+            "EMPORIUM_EDGE_RATE": setting("EMPORIUM_EDGE_RATE", "1000000"),
+            "EMPORIUM_EDGE_BURST": setting("EMPORIUM_EDGE_BURST", "1000000"),
+        },
     )
     began = time.monotonic()
     print(f"capacity: starting the cluster with {products:,} products", flush=True)

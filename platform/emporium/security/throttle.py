@@ -3,8 +3,12 @@
 A client is its session when it has one, else its address. Many shoppers
 can share an address (an office, a mobile carrier), so the per-address
 ceiling sits far above the per-session limit; a client that drops its cookie
-to dodge the session limit still meets the address ceiling. Limits come from
-settings; counters live in memory (one process) or Redis (the cluster).
+to dodge the session limit still meets the address ceiling. Each class has
+two windows: a minute (``emporium.throttle.<class>``) and a short burst
+window (``emporium.throttle.<class>.burst``, a second), so a script that
+fires hundreds of searches in a few seconds is refused within the first
+second, cookie or not, long before its minute's budget is spent. Limits come
+from settings; counters live in memory (one process) or Redis (the cluster).
 
 Every request is counted, so counting costs one Redis round trip at most:
 both counters (the session's and the address's) are counted and checked by
@@ -71,18 +75,27 @@ class Throttle:
         self.limiter = MovingWindowRateLimiter(storage)
         self.counters = counters_for(uri, self.limiter)
         factor = setting_value(settings, "emporium.throttle.address_factor")
+        burst_factor = setting_value(settings, "emporium.throttle.burst_address_factor")
         self.limits = {}
         for name in CLASSES:
-            item = parse(setting_value(settings, f"emporium.throttle.{name}"))
-            ceiling = type(item)(item.amount * factor, item.multiples)
-            self.limits[name] = (item, ceiling)
+            self.limits[name] = (
+                _with_ceiling(settings, f"emporium.throttle.{name}", factor),
+                _with_ceiling(
+                    settings, f"emporium.throttle.{name}.burst", burst_factor
+                ),
+            )
 
     def hit(self, route_class: str, session_id: str | None, address: str) -> None:
-        """Count one request; raise Throttled when over either limit."""
-        per_client, per_address = self.limits[route_class]
-        checks = [(f"{route_class}/address/{address}", per_address)]
-        if session_id:
-            checks.insert(0, (f"{route_class}/session/{session_id}", per_client))
+        """Count one request; raise Throttled when over any of its limits."""
+        checks = []
+        for window, (per_client, per_address) in zip(
+            ("", "burst/"), self.limits[route_class], strict=True
+        ):
+            if session_id:
+                checks.append(
+                    (f"{route_class}/{window}session/{session_id}", per_client)
+                )
+            checks.append((f"{route_class}/{window}address/{address}", per_address))
         refused = self.counters.hit(
             [(key, item.amount, item.get_expiry()) for key, item in checks]
         )
@@ -134,6 +147,13 @@ class Throttle:
     def reset(self) -> None:
         self.limiter.storage.reset()
         self.counters.reset()
+
+
+def _with_ceiling(settings, name: str, factor: int):
+    """The rate setting ``name`` per session, and the per-address ceiling
+    ``factor`` times it."""
+    item = parse(setting_value(settings, name))
+    return item, type(item)(item.amount * factor, item.multiples)
 
 
 def _route_class(info, request) -> str:

@@ -211,6 +211,32 @@ CORE = declare(
         "20",
         "the per-address ceiling as a multiple of the per-session limit",
     ),
+    *(
+        Setting(
+            f"emporium.throttle.{name}.burst",
+            Rate(),
+            rate,
+            f"{what} in a burst, per session (else per address): the short"
+            f" window beside the per-minute one",
+        )
+        for name, rate, what in (
+            ("pages", "10/second", "page views"),
+            ("search", "4/second", "searches"),
+            ("cart", "5/second", "cart changes and other posts"),
+            ("checkout", "2/second", "checkouts"),
+            ("login", "3/second", "logins"),
+            ("api", "20/second", "API requests"),
+            ("admin", "20/second", "admin console requests"),
+        )
+    ),
+    Setting(
+        "emporium.throttle.burst_address_factor",
+        Integer(1),
+        "10",
+        "the per-address burst ceiling as a multiple of the per-session burst"
+        " limit: shoppers sharing an address browse at human rates below it,"
+        " one script (with a cookie or without) meets it within a second",
+    ),
     Setting(
         "emporium.throttle.login_failures",
         Rate(),
