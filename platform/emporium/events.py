@@ -43,3 +43,17 @@ class OrderPlaced:
     currency: str
     total_minor: int
     user_id: int | None
+
+
+@dataclass(frozen=True)
+class SchemaMigrated:
+    """``emporium migrate`` moved a plugin's schema (``unit``: its package)
+    from one revision to another (None: empty). Sent after the migration's
+    commit, so that what was cached under the old schema (a section's
+    fields) is invalidated: tables dropped and re-created never serve the
+    values they held before."""
+
+    registry: Any
+    unit: str
+    before: str | None
+    after: str | None

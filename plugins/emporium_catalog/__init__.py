@@ -3,6 +3,7 @@ views every section's front, category and product pages use."""
 
 from pyramid.config import Configurator
 
+from emporium.events import SchemaMigrated
 from emporium.interfaces import IProductCatalog, IStoreSection
 
 
@@ -18,6 +19,7 @@ def includeme(config: Configurator) -> None:
         on_product_changed,
         product_keys,
     )
+    from emporium_catalog.products.invalidation import on_schema_migrated
     from emporium_catalog.seed import CatalogSeeder
     from emporium_catalog.services import make_catalog
     from emporium_catalog.writes import ProductWriter
@@ -38,6 +40,7 @@ def includeme(config: Configurator) -> None:
     config.add_subscriber(
         lambda event: on_product_changed(event, config.registry), ProductChanged
     )
+    config.add_subscriber(on_schema_migrated, SchemaMigrated)
     config.add_seeder(CatalogSeeder(config.registry), "catalog")
     config.include("emporium_catalog.search")
     # /robots.txt and the sitemaps crawlers read.

@@ -6,8 +6,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import create_engine, inspect
+import webtest
+from sqlalchemy import create_engine, inspect, text
 
+from emporium.cli.bootstrap import load
 from emporium.config import configure
 from emporium.errors import PluginError
 from emporium.plugins import check_requirements
@@ -88,3 +90,39 @@ def test_an_unsupported_core_is_refused_naming_the_plugin():
     check_requirements("music", SimpleNamespace(CORE_VERSIONS=">=0.1"), [])
     with pytest.raises(PluginError, match="not a version specifier"):
         check_requirements("music", SimpleNamespace(CORE_VERSIONS="new"), [])
+
+
+def test_a_plugin_whose_tables_were_remade_never_shows_cached_values(ini, tmp_path):
+    """Downgrade and upgrade re-create the section's tables: the host-local
+    cache store still holding the old fields is invalidated by migrate."""
+    with open(ini, "a") as handle:
+        handle.write(f"cache.local.arguments.path = {tmp_path / 'objects'}\n")
+    assert run("migrate", ini).exit_code == 0
+    assert run("seed", ini, "--products", 30, "--random-seed", 3).exit_code == 0
+    engine = create_engine(f"sqlite:///{ini.parent / 'cli.sqlite'}")
+    with engine.begin() as connection:
+        game = connection.scalar(
+            text("SELECT product_id FROM videogame_details ORDER BY product_id")
+        )
+        connection.execute(text("UPDATE videogame_details SET genre = 'Old Genre'"))
+
+    def page():
+        app = webtest.TestApp(load(str(ini)).config.make_wsgi_app())
+        return app.get(f"/products/{game}").text
+
+    assert "Old Genre" in page()  # now in the host-local store
+
+    assert run("migrate", ini, "--plugin", "videogames", "--downgrade").exit_code == 0
+    assert run("migrate", ini).exit_code == 0
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO videogame_details (product_id, platform, "
+                "content_rating, genre) VALUES (:id, 'PC', 'E', 'New Genre')"
+            ),
+            {"id": game},
+        )
+    engine.dispose()
+    shown = page()
+    assert "New Genre" in shown
+    assert "Old Genre" not in shown

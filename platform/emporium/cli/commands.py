@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from emporium import migrations
 from emporium.cli.bootstrap import load
+from emporium.events import SchemaMigrated
 from emporium.plugins import plugin_records
 from emporium.seeding import get_seeders
 
@@ -39,12 +40,18 @@ def migrate(ini: str, downgrade: bool, plugin: str | None) -> None:
         units = [plugin_unit(env.registry, units, plugin)]
         if downgrade:
             refuse_while_required(env.registry, units[0])
+    before = migrations.current(env.engine, units)
     if downgrade:
         migrations.downgrade(env.engine, units, env.script_location)
     else:
         migrations.upgrade(env.engine, units, env.script_location)
     for name, revision_id in migrations.current(env.engine, units).items():
         click.echo(f"{name}: {revision_id or 'empty'}")
+        if revision_id != before[name]:
+            # What was cached under the old schema goes (the catalog listens).
+            env.registry.notify(
+                SchemaMigrated(env.registry, name, before[name], revision_id)
+            )
 
 
 def plugin_unit(registry, units, plugin: str) -> migrations.MigrationUnit:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import inspect
-from sqlalchemy.orm import object_session
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session, object_session
 
 from emporium.cache.invalidation import invalidate
 from emporium.sections import get_sections
@@ -40,6 +40,29 @@ def on_product_changed(event: ProductChanged, registry) -> None:
     invalidate(
         registry, [product_key(p, i) for i in event.product_ids for p in partitions]
     )
+
+
+def on_schema_migrated(event) -> None:
+    """A plugin's schema moved: the cached fields of its sections' products
+    are invalidated (the products stay in the catalog's table meanwhile)."""
+    registry = event.registry
+    sections = [
+        section
+        for section in get_sections(registry)
+        if section.details_model is not None
+        and section.details_model.__module__.split(".", 1)[0] == event.unit
+    ]
+    for section in sections:
+        partition = section_partition(section)
+        with Session(registry["db.engine"]) as dbsession:
+            ids = list(
+                dbsession.scalars(
+                    select(Product.id).where(Product.section == section.name)
+                )
+            )
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            invalidate(registry, [product_key(partition, i) for i in chunk])
 
 
 def product_keys(product: Product, registry) -> list[str]:
