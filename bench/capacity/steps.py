@@ -102,6 +102,15 @@ class Step:
         total = sum(groups.values()) or 1
         return {g: n / total for g, n in groups.items()}
 
+    def good_page_views(self) -> float:
+        """Page views a second answered without failure within 100 ms."""
+        good = sum(
+            1
+            for x in self.samples
+            if x.page and not failed(x.status) and x.ms < P99_LIMIT_MS
+        )
+        return good / (self.seconds or 1)
+
     def why_not(self) -> list[str]:
         """What keeps this step from counting; empty when it carries."""
         reasons = []
