@@ -24,9 +24,9 @@ class Sample:
 
 
 class Engine:
-    """Runs sessions; ``samples`` holds every request's outcome. Checkouts
-    can be held (``hold``) so that the database can be checked while none
-    is in flight."""
+    """Runs sessions; ``samples`` holds every request's outcome. Requests
+    can be held (``hold``) so that the database can be checked while no
+    checkout is in flight."""
 
     def __init__(self, pool: Pool, catalog: Catalog, seed: int = 2000, think=None):
         self.pool, self.catalog = pool, catalog
@@ -64,7 +64,9 @@ class Engine:
             due += self.rng.expovariate(rate)
 
     async def hold(self) -> None:
-        """Until no checkout is in flight, new ones waiting for ``release``."""
+        """Until no checkout is in flight. Every new request waits for
+        ``release``, so the ones in flight drain at once even when the
+        connections are all taken."""
         self.open.clear()
         while self.checkouts:
             await asyncio.sleep(0.01)
@@ -86,8 +88,7 @@ class Engine:
         request, new = next(steps), True
         while True:
             checkout = request.kind == "checkout"
-            if checkout:
-                await self.open.wait()
+            await self.open.wait()
             if self.closing:
                 return
             self.checkouts += checkout
