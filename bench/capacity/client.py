@@ -21,9 +21,12 @@ class Pool:
         self.idle: deque[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = deque()
         self.slots = asyncio.Semaphore(size)
         self.opened = 0
+        self.closed = False
 
     async def send(self, request: Request) -> Response:
         async with self.slots:
+            if self.closed:
+                raise ConnectionError("the pool is closed")
             for attempt in (0, 1):
                 fresh = not self.idle
                 if fresh:
@@ -99,5 +102,9 @@ class Pool:
         return Response(status, headers, body), keep
 
     def close(self) -> None:
+        """Every request still waiting for a connection fails at once, one
+        after the other as each slot frees (cancelling tens of thousands of
+        waiters instead costs time quadratic in their number)."""
+        self.closed = True
         while self.idle:
             self.idle.pop()[1].close()

@@ -28,7 +28,14 @@ class Engine:
     can be held (``hold``) so that the database can be checked while no
     checkout is in flight."""
 
-    def __init__(self, pool: Pool, catalog: Catalog, seed: int = 2000, think=None):
+    def __init__(
+        self,
+        pool: Pool,
+        catalog: Catalog,
+        seed: int = 2000,
+        think=None,
+        max_sessions: int = 5000,
+    ):
         self.pool, self.catalog = pool, catalog
         self.rng = random.Random(seed)
         self.think = think
@@ -41,6 +48,11 @@ class Engine:
         self.checkouts = 0
         self.closing = False
         self.lag = 0.0  # the worst delay of an arrival behind its schedule
+        # Past this many sessions in flight an arrival is dropped and
+        # counted: the store is far past its knee, and the generator would
+        # only spend the box's memory and CPU holding them.
+        self.max_sessions = max_sessions
+        self.dropped = 0
 
     async def arrive(self, multiple: float, seconds: float) -> None:
         """New sessions at ``multiple`` × the peak's 56 a second (Poisson)
@@ -54,6 +66,10 @@ class Engine:
                 await asyncio.sleep(due - now)
             else:
                 self.lag = max(self.lag, now - due)
+            if len(self.tasks) >= self.max_sessions:
+                self.dropped += 1
+                due += self.rng.expovariate(rate)
+                continue
             kwargs = {} if self.think is None else {"think": self.think}
             session = Session(
                 self.catalog, random.Random(self.rng.getrandbits(64)), **kwargs
@@ -75,9 +91,14 @@ class Engine:
         self.open.set()
 
     async def finish(self) -> None:
-        """Stops every session at its next step (none sends a new request)."""
+        """Stops every session at its next step (none sends a new request):
+        those waiting for a connection fail as the pool closes, those
+        thinking are cancelled."""
         self.closing = True
+        self.pool.close()
         self.open.set()
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=self.pool.timeout * 2 + 5)
         for task in set(self.tasks):
             task.cancel()
         if self.tasks:

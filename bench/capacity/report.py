@@ -203,6 +203,7 @@ def _json(s: Step) -> dict:
         "multiple": s.multiple,
         "seconds": s.seconds,
         "held": s.held,
+        "dropped": s.dropped,
         "achieved": s.achieved,
         "target": s.target,
         "requests": len(s.samples),

@@ -15,6 +15,8 @@ Settings (environment):
   CAPACITY_THINK         mean seconds between pages      (1.0)
   CAPACITY_DIR           where the report goes           (var/capacity)
   CAPACITY_CONNECTIONS   the generator's connections     (2000)
+  CAPACITY_MAX_SESSIONS  sessions in flight at most; arrivals past it are
+                         dropped and counted              (5000)
   EMPORIUM_EDGE_RATE     the edge's per-client limit; every shopper comes
                          from 127.0.0.1 here, so it is lifted (1000000)
   EMPORIUM_EDGE_BURST    the edge's per-client burst limit, lifted likewise
@@ -49,7 +51,7 @@ async def ladder(
         cpu0 = probes.cpu_by_component(roots, os.getpid())
         varnish0 = probes.varnish_counters(varnish_dir)
         metrics0 = probes.app_metrics(store.APP_PORTS)
-        engine.lag = 0.0
+        engine.lag, engine.dropped = 0.0, 0
         start, first = time.monotonic(), len(engine.samples)
         engine.release()
         await engine.arrive(multiple, seconds)
@@ -60,6 +62,7 @@ async def ladder(
         held = time.monotonic() - end
         answered = [x for x in engine.samples[first:] if x.done <= end]
         step = Step(name, multiple, end - start, answered, lag=engine.lag, held=held)
+        step.dropped = engine.dropped
         cpu1 = probes.cpu_by_component(roots, os.getpid())
         step.cpu = {k: (cpu1.get(k, 0) - cpu0.get(k, 0)) / step.seconds for k in cpu1}
         varnish1 = probes.varnish_counters(varnish_dir)
@@ -132,7 +135,12 @@ def session_carts(engine: Engine) -> dict[str, dict[int, int]]:
 
 async def replay(cluster: store.Cluster, catalog, plan) -> tuple[list[Step], Engine]:
     pool = Pool("127.0.0.1", 8080, size=int(setting("CAPACITY_CONNECTIONS", "2000")))
-    engine = Engine(pool, catalog, think=float(setting("CAPACITY_THINK", "1.0")))
+    engine = Engine(
+        pool,
+        catalog,
+        think=float(setting("CAPACITY_THINK", "1.0")),
+        max_sessions=int(setting("CAPACITY_MAX_SESSIONS", "5000")),
+    )
     try:
         steps = await ladder(engine, cluster, plan, lambda: session_carts(engine))
     finally:

@@ -48,6 +48,7 @@ class Step:
     broken: list[str] = field(default_factory=list)
     lag: float = 0.0
     held: float = 0.0  # seconds the checkouts took to drain after the step
+    dropped: int = 0  # arrivals the generator did not offer (too many in flight)
 
     @property
     def target(self) -> dict[str, float]:
@@ -125,6 +126,11 @@ class Step:
             reasons.append(
                 f"{self.achieved['page_views']:.0f} page views/s of "
                 f"{self.target['page_views']:.0f} wanted"
+            )
+        if self.dropped:
+            reasons.append(
+                f"{self.dropped} arrivals dropped by the generator "
+                "(too many sessions in flight)"
             )
         if self.lag > 1.0:
             reasons.append(f"the generator fell {self.lag:.1f} s behind its arrivals")
