@@ -99,7 +99,11 @@ def _sqlite_busy_is_retryable(context) -> None:
 
 
 def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> Engine:
-    engine = engine_from_config(settings, prefix)
+    # A server that restarted ended the connections the pool holds: each is
+    # tested as it leaves the pool and replaced if dead, so the first
+    # requests after a restart are served rather than failed. (A setting
+    # sqlalchemy.pool_pre_ping = false still turns it off.)
+    engine = engine_from_config({f"{prefix}pool_pre_ping": "true", **settings}, prefix)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
