@@ -93,8 +93,10 @@ class ISeeder(Interface):
     def is_empty(dbsession):
         """Return True when there is nothing of this seeder's yet."""
 
-    def seed(dbsession, count, progress):
-        """Create ``count`` items, calling ``progress(n)`` after each batch."""
+    def seed(dbsession, count, progress, seed=None, sections=None):
+        """Create ``count`` items, calling ``progress(n)`` after each batch;
+        ``seed`` makes them repeatable; ``sections`` (names), when given,
+        limits them to those sections (``emporium seed --section``)."""
 
 
 class IThemeLookup(Interface):

@@ -55,11 +55,17 @@ class StoreSection:
     position: int = 100
     seed_details: Callable[..., dict] | None = None
     sample_categories: tuple[str, ...] = ()
+    seed_name: Callable[..., str] | None = None
 
     def fake_details(self, rng, faker, product_id: int) -> dict:
         if self.seed_details is None:
             return {}
         return self.seed_details(rng, faker, product_id)
+
+    def fake_name(self, rng, faker) -> str | None:
+        """A demo product's name from the section's hook (None: the
+        seeder's own)."""
+        return None if self.seed_name is None else self.seed_name(rng, faker)
 
     @property
     def route_name(self) -> str:
@@ -89,6 +95,7 @@ def add_store_section(
     position: int = 100,
     seed_details: Callable[..., dict] | None = None,
     sample_categories: Sequence[str] = (),
+    seed_name: Callable[..., str] | None = None,
 ) -> StoreSection:
     """Register a store section and serve its front page at ``prefix``.
 
@@ -112,6 +119,7 @@ def add_store_section(
         position=position,
         seed_details=seed_details,
         sample_categories=tuple(sample_categories),
+        seed_name=seed_name,
     )
 
     def register() -> None:

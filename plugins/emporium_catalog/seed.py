@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from faker import Faker
@@ -120,11 +120,17 @@ class CatalogSeeder:
         count: int,
         progress: Callable[[int], None] = lambda n: None,
         seed: int | None = None,
+        sections: Sequence[str] | None = None,
     ) -> int:
+        """``sections``: the names of the sections to fill (all by default)."""
         rng = random.Random(seed)
         faker = Faker()
         faker.seed_instance(seed)
-        sections = get_sections(self.registry)
+        sections = [
+            s
+            for s in get_sections(self.registry)
+            if sections is None or s.name in sections
+        ]
         categories = self._categories(dbsession, sections)
         next_id = (dbsession.scalar(select(func.max(Product.id))) or 0) + 1
         now = datetime.now(UTC)
@@ -137,7 +143,7 @@ class CatalogSeeder:
                 product_id = next_id + offset
                 section = sections[product_id % len(sections)]
                 low, high = _PRICE_RANGES.get(section.name, (299, 14999))
-                name = self._name(rng, section)
+                name = section.fake_name(rng, faker) or self._name(rng, section)
                 stock = 0 if rng.random() < 0.05 else rng.randint(1, 250)
                 products.append(
                     {

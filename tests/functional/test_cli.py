@@ -118,3 +118,18 @@ def test_a_script_location_without_an_environment_is_named(tmp_path):
     result = run("migrate", path)
     assert result.exit_code == 1
     assert f"script_location {tmp_path} holds no env.py" in result.output
+
+
+def test_seed_one_section(ini):
+    assert run("migrate", ini).exit_code == 0
+    result = run("seed", ini, "--products", 20, "--section", "books")
+    assert result.exit_code == 0, result.output
+    engine = create_engine(f"sqlite:///{ini.parent / 'cli.sqlite'}")
+    with engine.connect() as connection:
+        sections = connection.scalars(select(Product.section).distinct()).all()
+        assert sections == ["books"]
+        assert connection.scalar(select(func.count()).select_from(BookDetails)) == 20
+    engine.dispose()
+    result = run("seed", ini, "--products", 5, "--section", "music")
+    assert result.exit_code == 2
+    assert "no section 'music' (sections: store, books, videogames)" in result.output

@@ -12,6 +12,7 @@ from emporium import migrations
 from emporium.cli.bootstrap import load
 from emporium.events import SchemaMigrated
 from emporium.plugins import plugin_records
+from emporium.sections import get_sections
 from emporium.seeding import get_seeders
 
 ini_argument = click.argument("ini", metavar="INI", type=click.Path(dir_okay=False))
@@ -118,12 +119,32 @@ def revision(ini: str, plugin: str, message: str) -> None:
 @click.option(
     "--random-seed", type=int, default=None, help="Make the catalog repeatable."
 )
-def seed(ini: str, products: int, if_empty: bool, random_seed: int | None) -> None:
+@click.option(
+    "--section",
+    "sections",
+    multiple=True,
+    help="Only this section's products (repeat for more).",
+)
+def seed(
+    ini: str,
+    products: int,
+    if_empty: bool,
+    random_seed: int | None,
+    sections: tuple[str, ...],
+) -> None:
     """Fill the database with a realistic demo catalog across the sections."""
     env = load(ini)
     seeders = get_seeders(env.registry)
     if not seeders:
         raise click.ClickException("no enabled plugin provides demo data")
+    known = [s.name for s in get_sections(env.registry)]
+    unknown = [name for name in sections if name not in known]
+    if unknown:
+        raise click.BadParameter(
+            f"no section {unknown[0]!r} (sections: {', '.join(known)})",
+            param_hint="--section",
+        )
+    only = {"sections": sections} if sections else {}
     for seeder in seeders:
         with Session(env.engine) as dbsession:
             if if_empty and not seeder.is_empty(dbsession):
@@ -133,7 +154,9 @@ def seed(ini: str, products: int, if_empty: bool, random_seed: int | None) -> No
             with click.progressbar(
                 length=products, label="seeding products", show_pos=True
             ) as bar:
-                created = seeder.seed(dbsession, products, bar.update, seed=random_seed)
+                created = seeder.seed(
+                    dbsession, products, bar.update, seed=random_seed, **only
+                )
             elapsed = time.perf_counter() - started
             rate = created / elapsed if elapsed else 0.0
             click.echo(

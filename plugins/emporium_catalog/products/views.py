@@ -54,6 +54,7 @@ class ProductView:
         "availability",
         "category",
         "details",
+        "fields",
         "sources",
         "changes_at",
     )
@@ -68,6 +69,21 @@ class ProductView:
 
     def __repr__(self) -> str:
         return f"<ProductView {self.id} {self.name!r}>"
+
+
+class FieldValues(dict):
+    """A product's section fields by name: ``product.fields.artist`` in a
+    template, or ``product.fields["artist"]``."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(
+                f"no section field {name!r} (fields: {', '.join(self) or 'none'})"
+            ) from None
 
 
 class CatalogProduct:
@@ -114,6 +130,9 @@ class CatalogProduct:
         own = self.partitions.get(section_partition(section)) if section else None
         fields["details"] = (
             [(f.label, own.get(f.name)) for f in section.fields] if own else []
+        )
+        fields["fields"] = FieldValues(
+            {f.name: own.get(f.name) for f in section.fields} if own else {}
         )
         fields["sources"] = self.sources
         fields["changes_at"] = self.changes_at
