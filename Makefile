@@ -58,8 +58,8 @@ capacity: install ## The Christmas 2000 replay on this box: report in var/capaci
 	$(BIN)/python -m bench.capacity.run
 
 .PHONY: docs
-docs: install ## Build the documentation site into var/docs/ (warnings are errors)
-	$(BIN)/sphinx-build -W --keep-going -b html docs var/docs
+docs: install ## Build the documentation site into var/docs/, afresh (its reference is read from the code; warnings are errors)
+	$(BIN)/sphinx-build -E -W --keep-going -b html docs var/docs
 
 .PHONY: lint
 lint: install ## ruff check and ruff format --check

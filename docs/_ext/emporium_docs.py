@@ -10,6 +10,10 @@ them apart, reachable through ``names()`` and ``[name]``).
 
 ``{settings-table}`` is the table ``python -m emporium.settings --markdown``
 prints: the core's declared settings and every installed plugin's.
+
+``{commands} emporium.cli:main emporium_admin.commands:import_products`` is
+each command's ``--help``, as a shell prints it (a group's commands in the
+order it lists them).
 """
 
 from __future__ import annotations
@@ -102,7 +106,48 @@ class SettingsTableDirective(SphinxDirective):
         return self.parse_text_to_nodes(markdown([*CORE, *plugin_settings()]))
 
 
+def _resolve(spec: str):
+    module_name, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module_name), name)
+
+
+def command_markdown(command, parent) -> str:
+    """One command's ``--help`` under its name, as MyST Markdown."""
+    ctx = command.make_context(
+        command.name, ["--help"], parent=parent, resilient_parsing=True
+    )
+    with ctx:
+        text = command.get_help(ctx)
+    return "\n".join([f"**`{ctx.command_path}`**", "", "```text", text, "```", ""])
+
+
+class CommandsDirective(SphinxDirective):
+    """``{commands} module:command ...``: each command's help, generated, as
+    ``emporium`` shows it (the first is the ``emporium`` group itself)."""
+
+    required_arguments = 1
+    final_argument_whitespace = True
+    has_content = False
+
+    def run(self):
+        import click
+
+        specs = self.arguments[0].split()
+        try:
+            found = [_resolve(spec) for spec in specs]
+        except (ImportError, AttributeError) as error:
+            message = f"{' '.join(specs)}: no such command ({error})"
+            raise self.error(message) from error
+        group, *others = found
+        settings = dict(group.context_settings, terminal_width=79)
+        parent = click.Context(group, info_name="emporium", **settings)
+        commands = [*group.commands.values(), *others]
+        parts = [command_markdown(command, parent) for command in commands]
+        return self.parse_text_to_nodes("\n".join(parts))
+
+
 def setup(app):
     app.add_directive("interfaces", InterfacesDirective)
     app.add_directive("settings-table", SettingsTableDirective)
+    app.add_directive("commands", CommandsDirective)
     return {"version": "1", "parallel_read_safe": True}

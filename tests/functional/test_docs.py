@@ -1,6 +1,7 @@
 """The documentation site builds as ``make docs`` builds it, warnings as
 errors, and its generated pages say what the code declares: every member of
-every interface in the reference, every declared setting in the table."""
+every interface in the reference, every declared setting in the table, every
+command's options."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import importlib
 import subprocess
 import sys
 
+import click
 import pytest
 from zope.interface.interface import InterfaceClass
 
+from emporium.cli import main
 from emporium.settings import CORE
 from emporium.settings.__main__ import plugin_settings
 from tests.conftest import ROOT
@@ -77,3 +80,12 @@ def test_the_settings_page_lists_every_declared_setting(site):
     declared = [s.name for s in [*CORE, *plugin_settings()] if s.name]
     assert declared
     assert [n for n in declared if f"{n}</span>" not in page] == []
+
+
+def test_the_commands_page_shows_every_command_s_options(site):
+    page = html.unescape((site / "commands.html").read_text())
+    for name, command in main.commands.items():
+        assert f"Usage: emporium {name} [OPTIONS] INI" in page
+        options = [p for p in command.params if isinstance(p, click.Option)]
+        assert [f for o in options for f in o.opts if f not in page] == []
+    assert "Usage: emporium import [OPTIONS] INI FILE.csv" in page
