@@ -49,6 +49,12 @@ def test_migrate_then_seed(ini):
     assert "emporium: core_" in result.output
     assert "emporium_catalog: catalog_" in result.output
     assert "empty" not in result.output
+    assert (
+        "section 'books' has facets (author, age_range, format): "
+        f"run emporium reindex {ini}"
+    ) in result.output
+    # Nothing moved the second time: nothing to suggest.
+    assert "reindex" not in run("migrate", ini).output
 
     result = run("seed", ini, "--products", 300, "--random-seed", 1)
     assert result.exit_code == 0, result.output

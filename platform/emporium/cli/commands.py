@@ -53,6 +53,22 @@ def migrate(ini: str, downgrade: bool, plugin: str | None) -> None:
             env.registry.notify(
                 SchemaMigrated(env.registry, name, before[name], revision_id)
             )
+            if revision_id is not None:
+                suggest_reindex(env, name)
+
+
+def suggest_reindex(env, unit: str) -> None:
+    """A plugin's sections with facets need them in the search index."""
+    for section in get_sections(env.registry):
+        model = section.details_model
+        if model is None or model.__module__.split(".", 1)[0] != unit:
+            continue
+        facets = [f.name for f in section.fields if f.facet]
+        if facets:
+            click.echo(
+                f"section {section.name!r} has facets ({', '.join(facets)}): "
+                f"run emporium reindex {env.config_uri} to offer them in search"
+            )
 
 
 def plugin_unit(registry, units, plugin: str) -> migrations.MigrationUnit:
