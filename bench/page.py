@@ -1,6 +1,9 @@
 """A warm product page through gunicorn against a bare Pyramid view that
 returns the same bytes, with the same gunicorn settings (2 workers,
-``deploy/gunicorn.conf.py``), measured back to back with ``wrk``.
+``deploy/gunicorn.conf.py``), measured back to back with ``wrk``; and the
+warm home page with three live content slots (a banner, a text block, a
+hand-picked product list) against the home page without the content plugin,
+with the SQL statements the warm slotted page issues (none is the target).
 
 ``python bench/page.py`` (``make bench`` runs it); Debian's ``wrk`` is
 installed when missing. ``EMPORIUM_BENCH_SECONDS`` sets each run's length.
@@ -23,7 +26,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from _catalog import ROOT, seeded_database
+from _catalog import BENCH_DIR, ROOT, seeded_database, settings_for
 
 PRODUCTS = 2_000
 WORKERS = 2
@@ -58,8 +61,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def production_ini(workdir: Path, database: Path) -> Path:
-    """production.ini with the benchmark's database and cache folder."""
+def production_ini(
+    workdir: Path, database: Path, name: str = "bench.ini", content: bool = True
+) -> Path:
+    """production.ini with the benchmark's database and cache folder
+    (without the content plugin unless ``content``)."""
     parser = configparser.ConfigParser(interpolation=None)
     parser.optionxform = str
     parser.read(ROOT / "production.ini")
@@ -69,7 +75,11 @@ def production_ini(workdir: Path, database: Path) -> Path:
     app["cache.local.arguments.path"] = str(workdir / "cache" / "objects")
     # One client hammering one page would measure 429s, not the page.
     app["emporium.throttle.enabled"] = "false"
-    path = workdir / "bench.ini"
+    if not content:
+        plugins = app["emporium.plugins"].split()
+        app["emporium.plugins"] = " ".join(p for p in plugins if p != "content")
+    app["cache.local.arguments.path"] = str(workdir / "cache" / name)
+    path = workdir / name
     with path.open("w") as file:
         parser.write(file)
     return path
@@ -134,6 +144,70 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+CONTENT_PLUGINS = "catalog bookstore videogames cart admin content"
+
+
+def fill_home_slots(database: Path) -> None:
+    """Three live entries on the home page: a banner, a text block and four
+    hand-picked products (the content tables migrated when missing)."""
+    import json
+
+    from emporium import migrations
+    from emporium.config import configure
+
+    settings = settings_for(
+        database, BENCH_DIR / "seed-cache", **{"emporium.plugins": CONTENT_PLUGINS}
+    )
+    config = configure(settings)
+    config.commit()
+    engine = config.registry["db.engine"]
+    migrations.upgrade(
+        engine, migrations.migration_units(config.registry), str(ROOT / "migrations")
+    )
+    engine.dispose()
+    with sqlite3.connect(database) as connection:
+        ids = [r[0] for r in connection.execute("SELECT id FROM products LIMIT 4")]
+        connection.execute("DELETE FROM content_items")
+        rows = [
+            ("banner", "bench-hero", "Winter sale", "", "hero", "[]"),
+            ("text", "bench-text", "Gifts", "*Kites*, **games**", "editorial", "[]"),
+            ("picks", "bench-picks", "Staff picks", "", "featured", json.dumps(ids)),
+        ]  # fmt: skip
+        connection.executemany(
+            "INSERT INTO content_items (kind, slug, title, body, section, seo_title,"
+            " seo_description, image_url, image_alt, link_url, product_ids, rule,"
+            " page, slot, position, state, starts_at, ends_at, version, updated_at)"
+            " VALUES (?, ?, ?, ?, NULL, '', '', '/static/core/x.png', 'Sale',"
+            " '/books/', ?, '{}', 'home', ?, 0, 'published', '2026-01-01 00:00:00',"
+            " '2099-01-01 00:00:00', 1, '2026-01-01 00:00:00')",
+            [(k, slug, t, b, ids_, slot) for k, slug, t, b, slot, ids_ in rows],
+        )
+
+
+def warm_home_statements(database: Path, workdir: Path) -> int:
+    """SQL statements the home page with its slots issues once warm."""
+    from sqlalchemy import event
+    from webob import Request
+
+    from emporium.config import main as make_app
+
+    settings = settings_for(
+        database, workdir / "sql-cache", **{"emporium.plugins": CONTENT_PLUGINS}
+    )
+    app = make_app({}, **settings)
+    statements = []
+    event.listen(
+        app.registry["db.engine"],
+        "before_cursor_execute",
+        lambda *args, **kwargs: statements.append(args[2]),
+    )
+    for _ in range(3):
+        statements.clear()
+        response = Request.blank("/").get_response(app)
+        assert response.status_int == 200, response.status
+    return len(statements)
+
+
 def main() -> None:
     wrk = ensure_wrk()
     database = seeded_database(PRODUCTS)
@@ -142,6 +216,8 @@ def main() -> None:
             "SELECT id FROM products WHERE section = 'books' ORDER BY id LIMIT 1"
         ).fetchone()
     workdir = Path(tempfile.mkdtemp(prefix="emporium-bench-page-"))
+    fill_home_slots(database)
+    warm_sql = warm_home_statements(database, workdir)
     servers = []
     try:
         ini = production_ini(workdir, database)
@@ -163,17 +239,34 @@ def main() -> None:
         for _ in range(ROUNDS):
             page_rps.append(requests_per_second(wrk, page))
             bare_rps.append(requests_per_second(wrk, bare))
+        # The home page with its slots filled, and without the plugin.
+        home_ini = production_ini(workdir, database, "home.ini", content=False)
+        home = serve(["--paste", str(home_ini)], secret, servers) + "/"
+        slotted = page_url + "/"
+        for url in (home, slotted):
+            for _ in range(50):
+                get(url)
+        assert get(slotted).count(b'class="slot ') == 3, "three slots expected"
+        home_rps, slots_rps = [], []
+        for _ in range(ROUNDS):
+            home_rps.append(requests_per_second(wrk, home))
+            slots_rps.append(requests_per_second(wrk, slotted))
     finally:
         for server in servers:
             stop(server)
         shutil.rmtree(workdir, ignore_errors=True)
     best_page, best_bare = max(page_rps), max(bare_rps)
+    best_home, best_slots = max(home_rps), max(slots_rps)
     print(f"gunicorn_workers: {WORKERS}")
     print(f"wrk: 1 thread, {CONNECTIONS} connections, {SECONDS} s x {ROUNDS} each")
     print(f"page_bytes: {len(body)}")
     print(f"page_rps: {best_page:.0f}")
     print(f"bare_rps: {best_bare:.0f}")
     print(f"page_vs_bare: {best_page / best_bare:.2f}")
+    print(f"home_slots_warm_sql: {warm_sql}")
+    print(f"home_rps: {best_home:.0f}")
+    print(f"home_slots_rps: {best_slots:.0f}")
+    print(f"home_slots_vs_home: {best_slots / best_home:.2f}")
 
 
 if __name__ == "__main__":

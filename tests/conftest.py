@@ -28,7 +28,7 @@ def make_settings(database_url: str, **overrides) -> dict:
     settings = {
         "here": str(ROOT),
         "sqlalchemy.url": database_url,
-        "emporium.plugins": "catalog bookstore videogames cart admin",
+        "emporium.plugins": "catalog bookstore videogames cart admin content",
         "emporium.themes.directories": str(ROOT / "themes"),
         "emporium.themes.hosts": "partner.localhost = partner",
         "pyramid.reload_templates": "false",

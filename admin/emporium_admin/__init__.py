@@ -32,6 +32,8 @@ def includeme(config: Configurator) -> None:
     from emporium_admin.uploads import allow_uploads
 
     config.include("emporium_admin.routes")
+    # Other plugins' screens: add_admin_route, add_admin_view.
+    config.include("emporium_admin.extending")
     allow_uploads(config)
     # CSV import and export: the console's jobs and `emporium import`.
     config.include("emporium_admin.imports")

@@ -58,6 +58,8 @@ def configure(settings: dict | None = None) -> Configurator:
     config.include("emporium.pagecache")
     # Rendering: themes, then the pages shown when something goes wrong.
     config.include("emporium.themes")
+    # Named places on storefront pages that a content plugin fills.
+    config.include("emporium.slots")
     config.include("emporium.errorpages")
     # Customer accounts: register, log in, log out.
     config.include("emporium.accounts")

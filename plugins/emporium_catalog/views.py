@@ -8,6 +8,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 
 import emporium_catalog
+from emporium import slots
 from emporium.cache.render import render_page
 from emporium.errors import InvalidInput
 from emporium.interfaces import IProductCatalog
@@ -49,7 +50,15 @@ def section_front(section, request):
     )
     value = {"categories": categories, "products": products}
     expires = earliest(product.changes_at for product in products)
-    return render_page(request, "section.pt", value, sources, emporium_catalog, expires)
+    return render_page(
+        request,
+        "section.pt",
+        value,
+        sources,
+        emporium_catalog,
+        expires,
+        page=slots.section_page(section),
+    )
 
 
 def category_page(request):
@@ -79,7 +88,13 @@ def category_page(request):
     }
     sources = (category.source, *page.sources)
     return render_page(
-        request, "category.pt", value, sources, emporium_catalog, page.changes_at
+        request,
+        "category.pt",
+        value,
+        sources,
+        emporium_catalog,
+        page.changes_at,
+        page=slots.category_page(category.slug),
     )
 
 

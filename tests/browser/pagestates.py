@@ -39,6 +39,7 @@ class Catalog:
     products: dict[str, int]  # section name -> a product in stock
     category: str  # a category's slug
     import_dir: str  # where the app server keeps its import jobs
+    content_id: int = 0  # a published content page (/pages/a11y-gifts)
 
 
 def catalog_of(registry) -> Catalog:
@@ -53,7 +54,50 @@ def catalog_of(registry) -> Catalog:
         category = dbsession.scalar(
             select(Category.slug).where(Category.section == "store").limit(1)
         )
-    return Catalog(products, category, registry.settings["emporium.admin.import_dir"])
+    content_id = _content(registry, products["store"])
+    return Catalog(
+        products, category, registry.settings["emporium.admin.import_dir"], content_id
+    )
+
+
+def _content(registry, product_id: int) -> int:
+    """A live content page and three live slots on the home page."""
+    from emporium_content.models import ContentItem
+
+    common = {"state": "published", "page": "home", "body": "Chosen *by hand*."}
+    with Session(registry["db.engine"]) as dbsession, dbsession.begin():
+        found = dbsession.scalar(
+            select(ContentItem.id).where(ContentItem.slug == "a11y-gifts")
+        )
+        if found is not None:
+            return found
+        page = ContentItem(
+            kind="page",
+            slug="a11y-gifts",
+            title="Gift ideas",
+            body="## For eight-year-olds\n\n[Books](/books/) and *kites*.",
+            state="published",
+            seo_description="Gift ideas",
+        )
+        dbsession.add_all(
+            [
+                page,
+                ContentItem(
+                    kind="banner", slug="a11y-hero", title="Winter sale",
+                    link_url="/books/", slot="hero", **common,
+                ),
+                ContentItem(
+                    kind="text", slug="a11y-text", title="Our picks",
+                    slot="editorial", **common,
+                ),
+                ContentItem(
+                    kind="picks", slug="a11y-picks", title="Staff picks",
+                    product_ids=[product_id], slot="featured", **common,
+                ),
+            ]
+        )  # fmt: skip
+        dbsession.flush()
+        return page.id
 
 
 def add_to_cart(page, base: str, product_id: int) -> None:
@@ -155,6 +199,7 @@ STOREFRONT: dict[str, StateFn] = {
     "account-orders": _account_orders,
     "not-found": _go("/no-such-page"),
     "admin-login": _go("/admin/login"),
+    "content-page": _go("/pages/a11y-gifts"),
 }
 
 
@@ -220,4 +265,13 @@ ADMIN: dict[str, StateFn] = {
     "audit": _go("/admin/audit"),
     "traffic": _go("/admin/traffic"),
     "staff": _go("/admin/staff"),
+    "content": _go("/admin/content"),
+    "content-new": _go("/admin/content/new"),
+    "content-edit": lambda page, base, c: page.goto(
+        f"{base}/admin/content/{c.content_id}"
+    ),
+    "content-versions": lambda page, base, c: page.goto(
+        f"{base}/admin/content/{c.content_id}/versions"
+    ),
+    "content-slots": _go("/admin/content/slots?page=home"),
 }

@@ -50,8 +50,9 @@ def empty_cache(testapp) -> None:
 def test_category_page_statements_do_not_grow_with_page_size(
     testapp, engine, dbsession
 ):
-    """Cold: the category, the page's ids, then one query per partition
-    (core, pricing, inventory), whatever the page size. Warm: none."""
+    """Cold: the category, the page's ids, one query per partition (core,
+    pricing, inventory) and the content of its slots, whatever the page
+    size. Warm: none."""
     category = biggest_category(dbsession)
     cold, warm = {}, {}
     for size in (2, 5, 12):
@@ -63,7 +64,7 @@ def test_category_page_statements_do_not_grow_with_page_size(
                 )
             assert len(page.html.select(".product-card")) == size
             counts[size] = len(statements)
-    assert cold == {2: 5, 5: 5, 12: 5}, cold
+    assert cold == {2: 6, 5: 6, 12: 6}, cold
     assert warm == {2: 0, 5: 0, 12: 0}, warm
 
 
@@ -94,8 +95,9 @@ def test_section_front_statements_do_not_grow(testapp, engine):
         with count_statements(engine) as statements:
             testapp.get("/books/")
         counts.append(len(statements))
-    # Categories, best-seller ids, core, pricing, inventory; then nothing.
-    assert counts == [5, 0]
+    # Categories, best-seller ids, core, pricing, inventory, the content of
+    # its slots; then nothing.
+    assert counts == [6, 0]
 
 
 def test_missing_product_is_cached_as_missing(testapp, engine):

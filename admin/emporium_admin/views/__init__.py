@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from emporium.plugins import loaded_plugins
+from emporium_admin.extending import navigation
 from emporium_admin.resources import MANAGE_STAFF, USE
 
 # (route name, label, permission): the navigation shows what the role may use.
@@ -35,7 +36,7 @@ def page(request, **values) -> dict:
             "current": request.matched_route is not None
             and request.matched_route.name.startswith(route),
         }
-        for route, label, permission in NAVIGATION
+        for route, label, permission in (*NAVIGATION, *navigation(request.registry))
         if user is not None
         and request.has_permission(permission)
         and (route != "admin.orders" or orders_enabled(request.registry))

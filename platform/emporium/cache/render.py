@@ -23,6 +23,8 @@ from typing import Any
 from pyramid.renderers import render
 from pyramid.response import Response
 
+from emporium.slots import fill_page
+
 DEFAULT_MAX_ITEMS = 2_000
 _MEMO = f"{__name__}.memo"
 
@@ -94,13 +96,24 @@ def render_page(
     sources: Sequence[Any],
     package,
     expires: float | None = None,
+    page: str | None = None,
 ) -> Response:
     """The response of ``renderer`` for ``value`` (or for what ``value()``
     returns: it is called only to render), reused from the memo while
     ``sources`` (the cached values the page shows) are unchanged. ``package``
     is the view's, whose templates the renderer falls back to; ``expires``
-    is when the page changes by itself, if it does."""
+    is when the page changes by itself, if it does. ``page`` names the page
+    whose slots it shows (``emporium.slots``)."""
     memo = memo_of(request.registry)
+    if page is not None:
+        fill = fill_page(request, page)
+        sources = (*sources, *fill.sources)
+        if fill.changes_at is not None:
+            expires = (
+                fill.changes_at if expires is None else min(expires, fill.changes_at)
+            )
+        if fill.preview:
+            memo = None  # a preview is never kept nor served to anyone else
     key = (renderer, request.host, request.script_name, request.path_qs)
     body = memo.get(key, sources) if memo is not None and memo.enabled else None
     if body is None:

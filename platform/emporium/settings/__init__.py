@@ -128,6 +128,18 @@ class Rate(Kind):
         return text
 
 
+class TimeZone(Kind):
+    description = "an IANA time zone name (Europe/Paris, America/New_York, UTC)"
+
+    def parse(self, text: str):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(text) from None
+
+
 class Networks(Kind):
     description = "addresses or networks separated by spaces"
 

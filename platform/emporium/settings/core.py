@@ -12,6 +12,7 @@ from emporium.settings import (
     Rate,
     Setting,
     Text,
+    TimeZone,
     Words,
     declare,
 )
@@ -30,6 +31,13 @@ CORE = declare(
         "EMPORIUM_PLUGINS",
     ),
     Setting("emporium.site_title", TEXT, "Emporium", "the store's name in pages"),
+    Setting(
+        "emporium.timezone",
+        TimeZone(),
+        "UTC",
+        "the store's time zone: merchandisers enter and read dates in it"
+        " (they are stored in UTC)",
+    ),
     Setting(
         "emporium.themes.directories",
         WORDS,

@@ -20,6 +20,8 @@ PLUGIN_TABLES = {
     "orders",
     "order_lines",
     "idempotency_keys",
+    "content_items",
+    "content_versions",
 }
 
 
@@ -33,6 +35,7 @@ def test_upgrade_downgrade_upgrade(tmp_path):
         "emporium_bookstore",
         "emporium_videogames",
         "emporium_cart",
+        "emporium_content",
     ]
     engine = create_engine(url)
 

@@ -1,0 +1,250 @@
+"""Content pages and slots through WebTest: what shoppers see inside and
+outside a window, the cache lifetime capped at the next window edge, the
+purge after a publish, preview, versions, and bad input."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from emporium.audit import AuditEntry
+from emporium_content.models import ContentItem, ContentVersion
+from tests.functional.test_admin import log_in, make_user  # noqa: F401
+
+_slugs = itertools.count(1)
+
+
+@pytest.fixture
+def editor(new_client, make_user):  # noqa: F811
+    client = new_client()
+    assert log_in(client, make_user("merchandiser")).status_int == 303
+    return client
+
+
+def local(moment: datetime) -> str:
+    # The test settings keep the store's time zone at UTC.
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def slug() -> str:
+    return f"t{time.time_ns() % 10**9}-{next(_slugs)}"
+
+
+def form(editor, path="/admin/content/new", **values):
+    page = editor.get(path)
+    f = next(f for f in page.forms.values() if "kind" in f.fields)
+    for name, value in values.items():
+        f[name] = value
+    return f
+
+
+def save(editor, expect=303, path="/admin/content/new", **values):
+    return form(editor, path, **values).submit(status=expect)
+
+
+def s_maxage(response) -> int:
+    return int(re.search(r"s-maxage=(\d+)", response.headers["Cache-Control"])[1])
+
+
+def count(engine, model) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count(model.id)))
+
+
+def test_a_published_page_is_served_with_its_markdown_made_safe(editor, testapp):
+    name = slug()
+    ends = datetime.now(UTC) + timedelta(hours=2)
+    save(
+        editor,
+        kind="page",
+        slug=name,
+        title="Gift ideas for eight-year-olds",
+        body="## Ideas\n\n*Kites* <script>alert(1)</script> [x](javascript:alert(1))",
+        seo_description="Gifts that last",
+        state="published",
+        ends_at=local(ends),
+    )
+    page = testapp.get(f"/pages/{name}")
+    assert "<h2>Ideas</h2>" in page.text and "<em>Kites</em>" in page.text
+    assert "<script>alert" not in page.text
+    assert 'href="javascript' not in page.text
+    assert '<meta name="description" content="Gifts that last">' in page.text
+    assert f"content:page:{name}" in page.headers["xkey"].split()
+    # Cached no longer than the window is open.
+    assert 0 < s_maxage(page) <= (ends - datetime.now(UTC)).total_seconds()
+
+
+def test_a_draft_or_closed_page_is_not_found(editor, testapp):
+    draft, ended = slug(), slug()
+    save(editor, kind="page", slug=draft, title="Draft", state="draft")
+    past = datetime.now(UTC) - timedelta(days=1)
+    save(
+        editor,
+        kind="page",
+        slug=ended,
+        title="Ended",
+        state="published",
+        starts_at=local(past - timedelta(days=1)),
+        ends_at=local(past),
+    )
+    testapp.get(f"/pages/{draft}", status=404)
+    testapp.get(f"/pages/{ended}", status=404)
+
+
+def test_a_scheduled_banner_caps_the_home_page_and_shows_in_preview(
+    editor, testapp, new_client, app_config
+):
+    starts = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=3)
+    title = f"Weekend sale {slug()}"
+    save(
+        editor,
+        kind="banner",
+        slug=slug(),
+        title=title,
+        image_url="/static/sale.png",
+        image_alt="Half price kites",
+        link_url="/books/",
+        page="home",
+        slot="hero",
+        state="published",
+        starts_at=local(starts),
+        ends_at=local(starts + timedelta(days=2)),
+    )
+    home = testapp.get("/")
+    assert title not in home.text
+    assert "content:slots:home" in home.headers["xkey"].split()
+    assert s_maxage(home) <= (starts - datetime.now(UTC)).total_seconds() + 1
+    # The editor sees the home page as of the start, privately.
+    preview = editor.get(
+        "/admin/content/preview", {"path": "/", "as_of": local(starts)}
+    )
+    assert title in preview.text and 'alt="Half price kites"' in preview.text
+    assert preview.headers["Cache-Control"] == "private, no-store"
+    assert "xkey" not in preview.headers
+    # Shoppers cannot reach the preview, and the home page stays as it was.
+    shopper = new_client()
+    assert shopper.get("/admin/content/preview", {"path": "/"}).status_int in (302, 303)
+    assert title not in testapp.get("/").text
+
+
+def test_a_live_slot_entry_shows_and_its_publish_purges_the_home_page(
+    editor, testapp, engine
+):
+    title = f"Hand-picked {slug()}"
+    with Session(engine) as session:
+        ids = session.scalars(select(ContentItem.id)).all()
+    before = testapp.get("/")
+    save(
+        editor,
+        kind="text",
+        slug=slug(),
+        title=title,
+        body="Chosen by our staff",
+        page="home",
+        slot="editorial",
+        state="published",
+    )
+    assert "Chosen by our staff" not in before.text
+    home = testapp.get("/")
+    assert title in home.text and "Chosen by our staff" in home.text
+    with Session(engine) as session:
+        purged = session.scalars(
+            select(AuditEntry.target).where(AuditEntry.action.like("purge%"))
+        ).all()
+    assert "content:slots:home" in purged
+    assert ids is not None
+
+
+def test_a_window_that_ends_before_it_starts_is_refused_and_nothing_is_saved(
+    editor, engine
+):
+    before = count(engine, ContentItem), count(engine, ContentVersion)
+    now = datetime.now(UTC)
+    answer = save(
+        editor,
+        expect=400,
+        kind="banner",
+        slug=slug(),
+        title="Backwards",
+        page="home",
+        slot="hero",
+        starts_at=local(now + timedelta(days=2)),
+        ends_at=local(now + timedelta(days=1)),
+    )
+    assert 'data-field="ends_at"' in answer.text
+    assert (count(engine, ContentItem), count(engine, ContentVersion)) == before
+
+
+def test_a_slug_clash_is_named_and_nothing_is_saved(editor, engine):
+    name = slug()
+    save(editor, kind="page", slug=name, title="First")
+    before = count(engine, ContentItem), count(engine, ContentVersion)
+    answer = save(editor, expect=400, kind="page", slug=name, title="Second")
+    assert 'data-field="slug"' in answer.text and "First" in answer.text
+    assert (count(engine, ContentItem), count(engine, ContentVersion)) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("slot", "nowhere"),
+        ("page", "kitchen"),
+        ("link_url", "javascript:alert(1)"),
+        ("starts_at", "next friday"),
+    ],
+)
+def test_bad_fields_are_named(editor, field, value):
+    values = {"kind": "banner", "slug": slug(), "title": "x", "page": "home"}
+    values["slot"] = "hero"
+    if field == "slot":
+        answer = form(editor, **values)
+        answer.fields["slot"][0].options.append((value, False, value))
+        answer["slot"] = value
+        answer = answer.submit(status=400)
+    else:
+        answer = save(editor, expect=400, **(values | {field: value}))
+    assert f'data-field="{field}"' in answer.text
+
+
+def test_versions_diff_and_revert_are_kept_and_audited(editor, engine):
+    name = slug()
+    created = save(editor, kind="page", slug=name, title="Old title", body="one")
+    path = created.headers["Location"].split("localhost:6543")[-1]
+    save(
+        editor,
+        path=path,
+        kind="page",
+        slug=name,
+        title="New title",
+        body="two",
+        state="published",
+    )
+    versions = editor.get(path + "/versions")
+    assert "-title: Old title" in versions.text and "+title: New title" in versions.text
+    revert = [f for f in versions.forms.values() if f.get("version", default=None)]
+    assert [f["version"].value for f in revert] == ["1"]  # not the current one
+    revert[-1].submit(status=303)
+    edited = editor.get(path)
+    assert 'value="Old title"' in edited.text
+    with Session(engine) as session:
+        actions = session.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.target == f"content:{name}")
+            .order_by(AuditEntry.id)
+        ).all()
+    assert actions == ["content.update", "content.publish", "content.revert"]
+
+
+def test_the_content_list_groups_by_status(editor):
+    name = slug()
+    save(editor, kind="page", slug=name, title=f"Listed {name}")
+    listing = editor.get("/admin/content")
+    draft = listing.text.index('id="status-draft"')
+    assert listing.text.index(f">Listed {name}</a>") > draft
+    assert 'href="/admin/content"' in listing.text  # the console's navigation
