@@ -27,8 +27,6 @@ def includeme(config: Configurator) -> None:
     # are purged when it is or was published.
     config.register_cache_keys(ContentItem, changed_keys)
     config.register_purge_keys(ContentItem, purge_keys)
-    # slot.pt is found by every page, after the theme (which may override it).
-    config.add_template_folder("emporium_content:templates")
     config.add_route("content.page", r"/pages/{slug:[a-z0-9][a-z0-9-]{0,119}}")
     config.add_view(
         views.content_page,

@@ -56,6 +56,7 @@ def theme_slots(request) -> list[str]:
     """The slot names the themes' and plugins' templates declare."""
     lookup = request.registry.getUtility(IThemeLookup)
     folders = [*lookup.directories, *lookup.shared_folders]
+    folders += [folder for layer in lookup.plugin_layers.values() for folder in layer]
     folders += [s.templates for s in get_sections(request.registry) if s.templates]
     return declared_slots(folders)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from pyramid.httpexceptions import HTTPNotFound
+from pyramid.renderers import render_to_response
 
 import emporium_content
 from emporium.cache.render import render_page
@@ -21,6 +22,11 @@ def content_page(request):
     if record is None:
         raise HTTPNotFound()
     request.section = get_section(request.registry, record["section"])
+    if preview:
+        # Read from the database, drafts included: never kept in the memo.
+        return render_to_response(
+            "content_page.pt", {"content": record}, request, package=emporium_content
+        )
     return render_page(
         request,
         "content_page.pt",

@@ -248,3 +248,17 @@ def test_the_content_list_groups_by_status(editor):
     draft = listing.text.index('id="status-draft"')
     assert listing.text.index(f">Listed {name}</a>") > draft
     assert 'href="/admin/content"' in listing.text  # the console's navigation
+
+
+def test_a_draft_page_is_previewed_privately_and_stays_hidden(editor, testapp):
+    name = slug()
+    save(editor, kind="page", slug=name, title="Draft guide", body="*Soon*")
+    preview = editor.get("/admin/content/preview", {"path": f"/pages/{name}"})
+    assert "<em>Soon</em>" in preview.text
+    assert preview.headers["Cache-Control"] == "private, no-store"
+    testapp.get(f"/pages/{name}", status=404)
+
+
+def test_a_preview_of_an_admin_path_is_refused(editor):
+    answer = editor.get("/admin/content/preview", {"path": "/admin/"}, status=400)
+    assert "path" in answer.text
