@@ -107,6 +107,27 @@ class ProductWriter:
         clashes = self.unique_clashes(dbsession, section, [(product_id, details)])
         for name, clash in clashes.get(0, {}).items():
             errors[prefix + name] = clash.message()
+        for name in self._missing_required(dbsession, section, details, product_id):
+            errors.setdefault(prefix + name, "is required")
+
+    def _missing_required(
+        self, dbsession: Session, section, details: dict, product_id: int | None
+    ) -> list[str]:
+        """Fields a new details row needs but ``details`` leaves empty: the
+        first save of a section's fields inserts the row whole."""
+        model = section.details_model if section is not None else None
+        if not details or model is None:
+            return []
+        if product_id is not None and dbsession.get(model, product_id) is not None:
+            return []
+        return [
+            field.name
+            for field in self.input_fields(section)
+            if field.writable
+            and details.get(field.name) is None
+            and not _nullable(section, field.name)
+            and model.__table__.columns[field.name].default is None
+        ]
 
     def unique_clashes(
         self, dbsession: Session, section, entries: Sequence[tuple]

@@ -377,6 +377,30 @@ def test_edit_product_with_its_sections_fields(
     assert "$9.99" in testapp.get(f"/products/{product_id}").text
 
 
+def test_a_section_field_the_table_requires_is_named_when_missing(
+    merchandiser, engine, make_product
+):
+    """A game with no details row yet: saving only its platform would insert a
+    row without the genre the table requires; the form names the field."""
+    from emporium_videogames.models import VideoGameDetails
+
+    product_id = make_product(section="videogames")
+    form = next(
+        f
+        for f in merchandiser.get(f"/admin/products/{product_id}").forms.values()
+        if f.action == f"/admin/products/{product_id}"
+    )
+    form["detail.platform"] = "PC"
+    form["detail.genre"] = ""
+    form["name"] = "Half a game"
+    response = form.submit(status=400)
+    fields = {p["data-field"] for p in response.html.select(".field-error")}
+    assert "detail.genre" in fields, fields
+    with Session(engine) as session:
+        assert session.get(VideoGameDetails, product_id) is None
+        assert session.get(Product, product_id).name != "Half a game"
+
+
 def test_future_sale_keeps_the_regular_price(merchandiser, make_product, testapp):
     product_id = make_product(price_minor=5000)
     form = next(
