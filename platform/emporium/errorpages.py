@@ -9,12 +9,16 @@ from pyramid.config import Configurator
 from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPException, HTTPNotFound
 from pyramid.response import Response
+from sqlalchemy.exc import OperationalError
 
 from emporium.api.problems import is_api_request, problem
 from emporium.errors import EmporiumError
 from emporium.themes import render_template
 
 log = logging.getLogger(__name__)
+
+# Seconds a shopper is asked to wait when the database is unavailable.
+RETRY_AFTER = 5
 
 _PLAIN_500 = (
     "Something went wrong on our side and we have been told about it.\n"
@@ -105,6 +109,29 @@ def emporium_error(exc: EmporiumError, request) -> Response:
     )
 
 
+def database_unavailable(exc: OperationalError, request) -> Response:
+    """The database refused or lost the connection (restarting, down, out of
+    connections): a 503 saying when to come back, not a 500, and the store
+    recovers by itself when it returns (pooled connections are pinged)."""
+    log.warning(
+        "database unavailable on %s %s (request id %s): %s",
+        request.method,
+        request.path_qs,
+        request.request_id,
+        (str(exc.orig or exc).splitlines() or [""])[0],
+    )
+    message = "The store is busy for a moment. Please try again in a few seconds."
+    try:
+        response = _page(request, 503, "Back in a moment", message)
+    except Exception:  # the page's own lookups may need the database too
+        response = Response(
+            message + "\n", status=503, content_type="text/plain", charset="utf-8"
+        )
+        response.cache_control = "no-store"
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def server_error(exc: Exception, request) -> Response:
     log.error(
         "unhandled %s on %s %s (request id %s)",
@@ -137,4 +164,5 @@ def includeme(config: Configurator) -> None:
     config.add_exception_view(bad_csrf_token, BadCSRFToken)
     config.add_exception_view(http_exception, HTTPException)
     config.add_exception_view(emporium_error, EmporiumError)
+    config.add_exception_view(database_unavailable, OperationalError)
     config.add_exception_view(server_error, Exception)

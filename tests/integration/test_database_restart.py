@@ -28,20 +28,27 @@ def store(request, tmp_path_factory):
     return app, url
 
 
-def end_the_stores_connections(url: str) -> int:
-    """What a restart does to the store's connections: end every backend of
-    its database (but this one); returns how many were ended."""
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+def on_the_server(url: str, sql: str):
+    """Run ``sql`` on the server of the store's database ``url``, from its
+    ``postgres`` database, with the store's database name as ``:name``."""
+    server, name = url.rsplit("/", 1)
+    engine = create_engine(server + "/postgres", isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            return connection.execute(
-                text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            ).scalar_one()
+            result = connection.execute(text(sql), {"name": name})
+            return result.scalar() if result.returns_rows else None
     finally:
         engine.dispose()
+
+
+def end_the_stores_connections(url: str) -> int:
+    """What a restart does to the store's connections: end every backend of
+    its database; returns how many were ended."""
+    return on_the_server(
+        url,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE datname = :name",
+    )
 
 
 def test_the_first_requests_after_a_restart_are_served(store):
@@ -52,3 +59,35 @@ def test_the_first_requests_after_a_restart_are_served(store):
     assert end_the_stores_connections(url) >= 1
     assert app.get("/", expect_errors=True).status_code == 200
     assert app.get("/api/v1/cart", expect_errors=True).status_code == 200
+
+
+def allow_connections(url: str, allowed: bool) -> None:
+    """The store's database refusing every new connection (and its current
+    ones ended) is the store as it meets a server that is down."""
+    name = url.rsplit("/", 1)[1]
+    flag = "true" if allowed else "false"
+    on_the_server(url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {flag}')
+    if not allowed:
+        end_the_stores_connections(url)
+
+
+def test_a_database_that_is_down_gets_a_503_and_the_store_recovers(store):
+    app, url = store
+    app.get("/cart", status=200)
+    allow_connections(url, False)
+    try:
+        # (The home page may still come from the object cache: the cart
+        # cannot.)
+        page = app.get("/cart", expect_errors=True)
+        assert page.status_code == 503
+        assert page.headers["Retry-After"] == "5"
+        assert "Please try again" in page.text and "Traceback" not in page.text
+        assert page.content_type == "text/html"  # the store's own page
+        api = app.get("/api/v1/cart", expect_errors=True)
+        assert api.status_code == 503
+        assert api.content_type == "application/problem+json"
+        assert api.json["status"] == 503
+    finally:
+        allow_connections(url, True)
+    app.get("/cart", status=200)
+    app.get("/api/v1/cart", status=200)
