@@ -26,6 +26,7 @@ def includeme(config: Configurator) -> None:
 
     config.include("emporium_catalog.routes")
     config.add_migrations("emporium_catalog:migrations")
+    config.register_cache_partition("images", 3600)
     # Products read through the object cache, invalidated after each commit.
     catalog = make_catalog(config.registry)
     config.registry.registerUtility(catalog, IProductCatalog)
@@ -36,6 +37,8 @@ def includeme(config: Configurator) -> None:
     config.register_cache_keys(Base, details_keys)
     # Pages in the proxy tier showing what changed are purged after commit.
     config.include("emporium_catalog.pagekeys")
+    # Product photos: uploaded, kept in the media store, shown with srcset.
+    config.include("emporium_catalog.photos")
     config.include("emporium_catalog.purgemodes")
     config.add_subscriber(
         lambda event: on_product_changed(event, config.registry), ProductChanged

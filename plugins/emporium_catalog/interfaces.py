@@ -58,3 +58,30 @@ class IProductWriter(Interface):
         """Take ``quantity`` from the product's stock in one statement if it
         has that many, and return whether it had; the cached stock figure is
         invalidated when ``dbsession`` commits."""
+
+
+class IProductPhotos(Interface):
+    """A product's photos: uploaded, ordered, described and removed.
+
+    Found with ``registry.getUtility(IProductPhotos)``. Each write runs in the
+    caller's database session and is audited; the product's ``images`` cache
+    partition and its pages follow when it commits. A refused upload raises
+    ``emporium.media.images.ImageRejected`` (its message names the file) and
+    changes nothing."""
+
+    def add(dbsession, product_id, filename, data, alt, actor):
+        """Check ``data`` (JPEG, PNG or WebP within the limits), keep its
+        derivatives in the media store and add it as the product's last
+        photo; return its id. ``alt`` is required (``ValueError`` if blank)."""
+
+    def update(dbsession, product_id, order, alts, actor):
+        """Put the product's photos in ``order`` (their ids; any left out
+        keep their order after those given) and set the alt text of those in
+        ``alts`` (id to text, never blank)."""
+
+    def delete(dbsession, product_id, image_id, actor):
+        """Remove one photo of the product; return whether it was there."""
+
+    def photos(dbsession, product_id):
+        """The product's photos in order, as the ``images`` partition keeps
+        them (``id``, ``alt``, ``sources``)."""

@@ -51,8 +51,8 @@ def test_category_page_statements_do_not_grow_with_page_size(
     testapp, engine, dbsession
 ):
     """Cold: the category, the page's ids, one query per partition (core,
-    pricing, inventory) and the content of its slots, whatever the page
-    size. Warm: none."""
+    pricing, inventory, images) and the content of its slots, whatever the
+    page size. Warm: none."""
     category = biggest_category(dbsession)
     cold, warm = {}, {}
     for size in (2, 5, 12):
@@ -64,7 +64,7 @@ def test_category_page_statements_do_not_grow_with_page_size(
                 )
             assert len(page.html.select(".product-card")) == size
             counts[size] = len(statements)
-    assert cold == {2: 6, 5: 6, 12: 6}, cold
+    assert cold == {2: 7, 5: 7, 12: 7}, cold
     assert warm == {2: 0, 5: 0, 12: 0}, warm
 
 
@@ -83,8 +83,9 @@ def test_product_page_statements(testapp, engine, dbsession):
             with count_statements(engine) as statements:
                 testapp.get(f"/products/{product_id}")
             counts[section] = len(statements)
-    # core, pricing, inventory, the category; and the section's own fields.
-    assert cold == {"store": 4, "books": 5, "videogames": 5}
+    # core, pricing, inventory, images, the category; and the section's own
+    # fields.
+    assert cold == {"store": 5, "books": 6, "videogames": 6}
     assert warm == {"store": 0, "books": 0, "videogames": 0}
 
 
@@ -95,9 +96,9 @@ def test_section_front_statements_do_not_grow(testapp, engine):
         with count_statements(engine) as statements:
             testapp.get("/books/")
         counts.append(len(statements))
-    # Categories, best-seller ids, core, pricing, inventory, the content of
-    # its slots; then nothing.
-    assert counts == [6, 0]
+    # Categories, best-seller ids, core, pricing, inventory, images, the
+    # content of its slots; then nothing.
+    assert counts == [7, 0]
 
 
 def test_missing_product_is_cached_as_missing(testapp, engine):

@@ -19,7 +19,7 @@ from emporium_admin import catalog, forms
 from emporium_admin.imports import export_rows
 from emporium_admin.resources import actor_of
 from emporium_admin.views import page, query_int
-from emporium_catalog.interfaces import IProductWriter
+from emporium_catalog.interfaces import IProductPhotos, IProductWriter
 from emporium_catalog.models import Category, Product
 from emporium_catalog.schema import MAX_STOCK, parse_int, parse_money
 
@@ -204,6 +204,12 @@ def _form(request, product, section, values, details, errors=None, status=200):
         section_fields=_writer(request).input_fields(section),
         section_categories=categories,
         errors=errors or {},
+        photos=[]
+        if product is None
+        else request.registry.getUtility(IProductPhotos).photos(
+            request.dbsession, product.id
+        ),
+        photo_error=None,
         current_price=forms.money_text(
             product.current_price_minor() if product is not None else None,
             values.get("currency", "USD"),

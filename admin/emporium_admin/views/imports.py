@@ -18,7 +18,7 @@ def import_form(request, errors=None, status=200):
     return page(request, columns=all_columns(request.registry), errors=errors or {})
 
 
-def _close_spooled_body(request) -> None:
+def close_spooled_body(request) -> None:
     # WebOb spools a large body to a temporary file of its own to parse it;
     # close that one (an anonymous file: its name is a descriptor), never the
     # server's own input stream.
@@ -28,7 +28,7 @@ def _close_spooled_body(request) -> None:
 
 
 def upload(request):
-    request.add_finished_callback(_close_spooled_body)
+    request.add_finished_callback(close_spooled_body)
     upload = request.POST.get("file")
     if upload is None or not hasattr(upload, "file"):
         return import_form(request, {"file": "choose a CSV file to upload"}, 400)

@@ -386,9 +386,9 @@ CORE = declare(
         SECONDS,
         None,
         "seconds a partition's values live (`missing`: a product that does not exist)",
-        shown="`core` 3600, `pricing` 300, `inventory` 30, `category` 3600,"
-        " `listing` 60, `missing` 30, `default` 300; a section's partitions as it"
-        " declares them",
+        shown="`core` 3600, `pricing` 300, `inventory` 30, `images` 3600,"
+        " `category` 3600, `listing` 60, `missing` 30, `default` 300; a section's"
+        " partitions as it declares them",
     ),
     Setting(
         "cache.render.max_items",

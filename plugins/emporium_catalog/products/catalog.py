@@ -14,11 +14,13 @@ from emporium.interfaces import IProductCatalog
 from emporium.pagecache.record import note as note_page
 from emporium.sections import get_section, get_sections
 from emporium_catalog.models import Category, Product
+from emporium_catalog.photos.service import load_images
 from emporium_catalog.products.partitions import (
     CARD,
     CATEGORY_PARTITION,
     COLUMNS,
     CORE,
+    IMAGES,
     LISTING_PARTITION,
     PAGE,
     category_record,
@@ -64,6 +66,7 @@ class ProductCatalog:
             name: (lambda db, ids, name=name: load_columns(db, name, ids))
             for name in COLUMNS
         }
+        loaders[IMAGES] = load_images
         for section in get_sections(self.registry):
             partition = section_partition(section)
             if partition is not None:

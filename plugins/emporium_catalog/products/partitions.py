@@ -15,7 +15,9 @@ from emporium.sections import get_sections
 from emporium_catalog.models import Category, Product
 
 CORE, PRICING, INVENTORY = "core", "pricing", "inventory"
-CARD = (CORE, PRICING, INVENTORY)
+# A product's photos (``emporium_catalog.photos``), shown on its card too.
+IMAGES = "images"
+CARD = (CORE, PRICING, INVENTORY, IMAGES)
 PAGE = None  # every partition of the product, its section's included
 
 # The columns of each partition that lives in ``products``.
@@ -98,7 +100,7 @@ def category_record(category: Category) -> dict:
 
 
 def all_partitions(registry) -> list[str]:
-    names = list(COLUMNS)
+    names = [*COLUMNS, IMAGES]
     for section in get_sections(registry):
         partition = section_partition(section)
         if partition is not None and partition not in names:

@@ -11,6 +11,7 @@ from emporium.money import from_minor
 from emporium_catalog.models import availability_of, current_price_minor
 from emporium_catalog.products.partitions import (
     COLUMNS,
+    IMAGES,
     PRICING,
     earliest,
     moment,
@@ -47,6 +48,7 @@ class ProductView:
         "name",
         "description",
         "image_url",
+        "photos",
         "price_minor",
         "currency",
         "price",
@@ -125,6 +127,8 @@ class CatalogProduct:
             fields["price"] = from_minor(fields["price_minor"], fields["currency"])
         if "stock" in fields:
             fields["availability"] = availability_of(fields["stock"])
+        images = self.partitions.get(IMAGES)
+        fields["photos"] = images["photos"] if images else []
         fields["category"] = CategoryView.of(self.category)
         section = self.section
         own = self.partitions.get(section_partition(section)) if section else None
