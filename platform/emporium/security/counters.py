@@ -5,8 +5,12 @@ seconds)`` in order and answers ``(index, seconds until it resets)`` for the
 first one past its limit, else None. Each counter is a fixed window that
 begins with its first request. With Redis the whole of it is one script
 (``EVALSHA``), so a request costs one round trip whatever it is counted
-against; in memory it costs none. Should Redis fail, requests are let
-through (and logged): throttling must not take the store down with it.
+against; in memory it costs none. Should Redis fail, throttling must not
+take the store down with it: each process counts in its own memory (a
+client gets as many budgets as there are workers, but a flood is still
+refused), says so once in a warning, leaves Redis alone for
+``RETRY_SECONDS`` (a frozen Redis would cost every request its timeout) and
+goes back to it by itself when it answers again.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ log = logging.getLogger(__name__)
 
 Check = tuple[str, int, int]
 PREFIX = "emporium:throttle:"
+RETRY_SECONDS = 5.0
 
 # KEYS: the counters; ARGV: limit and window of each, in turn.
 _SCRIPT = """
@@ -47,15 +52,29 @@ class RedisCounters:
             url, socket_timeout=1.0, socket_connect_timeout=1.0
         )
         self.script = self.client.register_script(_SCRIPT)
+        self.fallback = MemoryCounters()
+        self.retry_at: float | None = None  # set while Redis is failing
 
     def hit(self, checks: Sequence[Check]) -> tuple[int, int] | None:
+        if self.retry_at is not None and time.monotonic() < self.retry_at:
+            return self.fallback.hit(checks)
         keys = [PREFIX + key for key, _, _ in checks]
         args = [value for _, limit, window in checks for value in (limit, window)]
         try:
             index, ttl = self.script(keys=keys, args=args)
         except Exception as exc:  # the client's errors, whatever the cause
-            log.warning("throttle counters unavailable (%s): request let through", exc)
-            return None
+            if self.retry_at is None:
+                log.warning(
+                    "throttle counters unavailable (%s): counting in this"
+                    " process until Redis answers again",
+                    exc,
+                )
+            self.retry_at = time.monotonic() + RETRY_SECONDS
+            return self.fallback.hit(checks)
+        if self.retry_at is not None:
+            log.warning("throttle counters in Redis again")
+            self.retry_at = None
+            self.fallback.reset()
         return (int(index) - 1, int(ttl)) if index else None
 
     def reset(self) -> None:
