@@ -16,6 +16,8 @@ from zope.interface import implementer
 from emporium.interfaces import ISeeder
 from emporium.sections import get_sections
 from emporium_catalog.models import Category, Product
+from emporium_catalog.photos.demo import PHOTO_PRODUCTS, demo_sources
+from emporium_catalog.photos.models import ProductImage
 
 BATCH_SIZE = 5_000
 
@@ -133,6 +135,8 @@ class CatalogSeeder:
         ]
         categories = self._categories(dbsession, sections)
         next_id = (dbsession.scalar(select(func.max(Product.id))) or 0) + 1
+        photos = demo_sources(self.registry) if count else []
+        photographed = 0
         now = datetime.now(UTC)
         created = 0
         while created < count:
@@ -168,6 +172,23 @@ class CatalogSeeder:
                     }
                     details.setdefault(section.details_model, []).append(row)
             dbsession.execute(insert(Product), products)
+            # Drawn demo photos, shared, for a demo store's worth of products.
+            shown = products[: max(0, PHOTO_PRODUCTS - photographed)]
+            if shown:
+                dbsession.execute(
+                    insert(ProductImage),
+                    [
+                        {
+                            "product_id": p["id"],
+                            "position": 0,
+                            "alt": p["name"][:300],
+                            "filename": f"demo-{p['id'] % len(photos)}.png",
+                            "sources": photos[p["id"] % len(photos)],
+                        }
+                        for p in shown
+                    ],
+                )
+                photographed += len(shown)
             for model, rows in details.items():
                 dbsession.execute(insert(model), rows)
             dbsession.commit()

@@ -86,6 +86,11 @@ def test_an_uploaded_photo_shows_on_the_product_page_and_its_card(
     assert 'width="720" height="480"' in picture
     served = testapp.get(f"/images/media/{detail['fallback'][0]}")
     assert served.content_type == "image/jpeg"
+    with Image.open(io.BytesIO(served.body)) as one_x:
+        assert one_x.size == (720, 480)
+    double = testapp.get(f"/images/media/{webp_2x}")
+    with Image.open(io.BytesIO(double.body)) as two_x:
+        assert (two_x.format, two_x.size) == ("WEBP", (900, 600))
     assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
     # The card on its category's page (a best seller: first) the card size.
@@ -167,3 +172,18 @@ def test_an_upload_over_the_size_limit_is_a_413(merchandiser, engine, make_produ
     too_big = b"\xff\xd8" + b"\0" * (20 * 1024 * 1024 + 70 * 1024)
     upload(merchandiser, product_id, too_big, "huge.jpg", status=413)
     assert photos_of(engine, product_id) == []
+
+
+def test_seeded_products_show_photos_drawn_on_the_machine(testapp, dbsession):
+    product_id = dbsession.scalar(select(func.min(Product.id)))
+    image = dbsession.scalar(
+        select(ProductImage).where(ProductImage.product_id == product_id)
+    )
+    assert image.filename.startswith("demo-") and image.alt
+    page = testapp.get(f"/products/{product_id}")
+    card = image.sources["detail"]
+    assert f'src="/images/media/{card["fallback"][0]}"' in page.text
+    served = testapp.get(f"/images/media/{card['fallback'][0]}")
+    with Image.open(io.BytesIO(served.body)) as drawn:
+        assert drawn.format == "JPEG" and drawn.size == (card["width"], card["height"])
+        assert len(drawn.getcolors(maxcolors=4096) or range(4097)) > 2

@@ -29,6 +29,23 @@ def load_images(dbsession: Session, ids) -> dict[int, dict]:
     return found
 
 
+def sources_of(made, store) -> dict[str, dict]:
+    """Keep ``made`` (derivatives, 1x before 2x) in ``store``; return their
+    names by size as ``ProductImage.sources`` holds them."""
+    sources: dict[str, dict] = {}
+    for d in sorted(made, key=lambda d: d.scale):
+        entry = sources.setdefault(d.kind, {"webp": [], "fallback": []})
+        if d.scale == 1:
+            entry["width"], entry["height"] = d.width, d.height
+        name = store.put(d.data, d.extension)
+        if d.extension == "webp":
+            entry["webp"].append(name)
+        else:
+            entry["fallback"].append(name)
+            entry["type"] = d.extension
+    return sources
+
+
 @implementer(IProductPhotos)
 class ProductPhotos:
     def __init__(self, registry) -> None:
@@ -51,18 +68,7 @@ class ProductPhotos:
         made = derivatives(check(data, filename, image_limits(settings)))
         # The files first: a name is its content, so one kept by a
         # transaction that then rolls back is harmless, never half a photo.
-        store = self.registry.getUtility(IMediaStore)
-        sources: dict[str, dict] = {}
-        for d in made:
-            entry = sources.setdefault(d.kind, {"webp": [], "fallback": []})
-            if d.scale == 1:
-                entry["width"], entry["height"] = d.width, d.height
-            name = store.put(d.data, d.extension)
-            if d.extension == "webp":
-                entry["webp"].append(name)
-            else:
-                entry["fallback"].append(name)
-                entry["type"] = d.extension
+        sources = sources_of(made, self.registry.getUtility(IMediaStore))
         last = dbsession.scalar(
             select(func.max(ProductImage.position)).where(
                 ProductImage.product_id == product.id
