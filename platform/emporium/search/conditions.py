@@ -101,7 +101,7 @@ class SearchConditions:
         ):
             raise InvalidInput("facets", "must map names to lists of text")
         sort = data.get("sort") or "relevance"
-        if sort not in KNOWN_SORTS:
+        if not isinstance(sort, str) or sort not in KNOWN_SORTS:
             raise InvalidInput("sort", f"must be one of {', '.join(KNOWN_SORTS)}")
         section = data.get("section")
         if section is not None and not isinstance(section, str):
@@ -111,6 +111,11 @@ class SearchConditions:
             isinstance(x, str) for x in sections
         ):
             raise InvalidInput("sections", "must be a list of text")
+        facet_names = data.get("facet_names") or []
+        if not isinstance(facet_names, list) or not all(
+            isinstance(x, str) for x in facet_names
+        ):
+            raise InvalidInput("facet_names", "must be a list of text")
         return cls(
             words=words,
             section=section,
@@ -123,7 +128,7 @@ class SearchConditions:
             sort=sort,
             page=opt_int("page", 1, MAX_PAGE) or 1,
             per_page=opt_int("per_page", 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE,
-            facet_names=tuple(str(n) for n in data.get("facet_names") or ()),
+            facet_names=tuple(facet_names),
         )
 
 
