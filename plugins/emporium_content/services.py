@@ -142,13 +142,9 @@ class ContentService:
                 entry["cards"] = cards
                 for card in cards:
                     sources.extend(card.sources)
+                moments = (card.changes_at for card in cards)
                 changes_at = _earliest(
-                    changes_at,
-                    *(
-                        c.changes_at
-                        for c in cards
-                        if c.changes_at and c.changes_at > now
-                    ),
+                    changes_at, *(m for m in moments if m and m > now)
                 )
             slots.setdefault(record["slot"], []).append(entry)
         return SlotFill(
