@@ -70,6 +70,9 @@ def production_settings(database: Path, workdir: Path, redis: str) -> dict:
             "emporium.throttle.cart": "1000000/minute",
             "emporium.throttle.checkout": "1000000/minute",
             "emporium.throttle.api": "1000000/minute",
+            "emporium.throttle.cart.burst": "1000000/second",
+            "emporium.throttle.checkout.burst": "1000000/second",
+            "emporium.throttle.api.burst": "1000000/second",
         }
     )
     return settings
