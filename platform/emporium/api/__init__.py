@@ -11,7 +11,12 @@ from emporium.api.spec import (
     load_fragment,
     merge,
 )
-from emporium.api.validation import InvalidRequest, invalid_request_view, openapi_view
+from emporium.api.validation import (
+    InvalidRequest,
+    invalid_request_view,
+    openapi_view,
+    schema_factories,
+)
 from emporium.interfaces import IAPIDescription
 
 _FRAGMENTS = f"{__name__}.fragments"
@@ -46,7 +51,8 @@ def _build(registry) -> None:
     document = merge(registry[_FRAGMENTS])
     validated, empty_values = empty_values_allowed(document)
     config = Config(
-        extra_media_type_deserializers={"application/problem+json": json.loads}
+        extra_media_type_deserializers={"application/problem+json": json.loads},
+        **schema_factories(),
     )
     # Every request walks the description: each path looked up (and each
     # $ref followed) is kept, or the walk costs more than the view it checks.

@@ -16,12 +16,16 @@ from openapi_core.casting.schemas.exceptions import CastError
 from openapi_core.deserializing.exceptions import DeserializeError
 from openapi_core.deserializing.styles.exceptions import EmptyQueryParameterValue
 from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
+from openapi_core.unmarshalling.schemas import oas31_schema_unmarshallers_factory
+from openapi_core.unmarshalling.schemas.factories import SchemaUnmarshallersFactory
 from openapi_core.validation.request.exceptions import (
     InvalidRequestBody,
     MissingRequestBodyError,
     ParameterValidationError,
 )
+from openapi_core.validation.schemas import oas31_schema_validators_factory
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+from openapi_core.validation.schemas.factories import DialectSchemaValidatorsFactory
 from pyramid_openapi3.wrappers import PyramidOpenAPIRequest, PyramidOpenAPIResponse
 from webob.multidict import MultiDict
 
@@ -30,6 +34,58 @@ from emporium.interfaces import IAPIDescription
 from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
+
+
+def _built_once(create):
+    """``create`` remembering what it built for each schema of the
+    description: openapi-core builds a fresh schema validator (deep-copying
+    a format checker) for every body and parameter of every request, about
+    a tenth of a checkout's CPU. The description never changes once built,
+    and a validator keeps no state between calls, so one per schema is
+    enough. Calls with their own format validators are built afresh."""
+    built: dict = {}
+
+    def cached(factory, spec, schema, *args, **kwargs):
+        if any(args) or any(
+            value for name, value in kwargs.items() if "format" in name
+        ):
+            return create(factory, spec, schema, *args, **kwargs)
+        flags = tuple(sorted((k, v) for k, v in kwargs.items() if "format" not in k))
+        key = (id(spec), schema.parts, flags)
+        found = built.get(key)
+        if found is None:
+            found = built[key] = create(factory, spec, schema, *args, **kwargs)
+        return found
+
+    return cached
+
+
+class SchemaValidatorsBuiltOnce(DialectSchemaValidatorsFactory):
+    create = _built_once(DialectSchemaValidatorsFactory.create)
+
+
+class SchemaUnmarshallersBuiltOnce(SchemaUnmarshallersFactory):
+    create = _built_once(SchemaUnmarshallersFactory.create)
+
+
+def schema_factories() -> dict:
+    """OpenAPI 3.1's schema validators and unmarshallers, each built once
+    per schema: the ``Config`` arguments of the API's ``OpenAPI``."""
+    base = oas31_schema_validators_factory
+    validators = SchemaValidatorsBuiltOnce(
+        base.schema_validator_cls,
+        base.default_jsonschema_dialect_id,
+        base.format_checker,
+    )
+    unmarshallers = SchemaUnmarshallersBuiltOnce(
+        validators,
+        oas31_schema_unmarshallers_factory.types_unmarshaller,
+        oas31_schema_unmarshallers_factory.format_unmarshallers,
+    )
+    return {
+        "schema_validators_factory": validators,
+        "schema_unmarshallers_factory": unmarshallers,
+    }
 
 
 class InvalidRequest(Exception):

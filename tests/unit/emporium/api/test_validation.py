@@ -41,3 +41,38 @@ def test_production_has_no_response_check_in_its_path():
     assert response_validation_tween_factory(handler, production) is handler
     development = SimpleNamespace(settings={"emporium.environment": "development"})
     assert response_validation_tween_factory(handler, development) is not handler
+
+
+def test_each_schema_gets_one_validator_for_every_request():
+    from jsonschema_path import SchemaPath
+    from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+
+    from emporium.api.validation import schema_factories
+
+    factories = schema_factories()
+    spec = SchemaPath.from_dict(
+        {
+            "openapi": "3.1.0",
+            "components": {
+                "schemas": {
+                    "Quantity": {"type": "integer", "minimum": 1},
+                    "Email": {"type": "string", "format": "email"},
+                }
+            },
+        }
+    )
+    quantity = spec / "components" / "schemas" / "Quantity"
+    email = spec / "components" / "schemas" / "Email"
+    unmarshallers = factories["schema_unmarshallers_factory"]
+    first = unmarshallers.create(spec, quantity)
+    assert unmarshallers.create(spec, quantity) is first
+    assert unmarshallers.create(spec, email) is not first
+    validators = factories["schema_validators_factory"]
+    strict = validators.create(spec, quantity, enforce_properties_required=True)
+    assert validators.create(spec, quantity) is not strict
+    # Each call still checks its own value.
+    assert first.unmarshal(3) == 3
+    with pytest.raises(InvalidSchemaValue, match="less than the minimum"):
+        first.unmarshal(0)
+    with pytest.raises(InvalidSchemaValue):
+        unmarshallers.create(spec, email).unmarshal(5)
