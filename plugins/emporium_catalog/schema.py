@@ -132,6 +132,10 @@ def parse_money(text: str, currency: str, field: str, errors: dict) -> int | Non
     if not amount.is_finite() or amount < 0:
         errors[field] = "must be an amount of zero or more"
         return None
+    # Before quantize, which cannot hold an amount like 1e30 to the cent.
+    if amount > MAX_PRICE_MINOR:
+        errors[field] = "is too large"
+        return None
     if amount != amount.quantize(Decimal(1).scaleb(-exponent(currency))):
         errors[field] = f"has too many decimals for {currency}"
         return None

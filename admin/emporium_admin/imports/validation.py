@@ -103,7 +103,11 @@ class CatalogImporter:
             result.errors.append(RowError(1, "file", "is not UTF-8 text"))
             return result
         reader = csv.DictReader(io.StringIO(text, newline=""))
-        header = reader.fieldnames or []
+        try:
+            header = reader.fieldnames or []
+        except csv.Error as exc:  # a cell past the reader's limit, and such
+            result.errors.append(RowError(1, "file", f"cannot be read as CSV: {exc}"))
+            return result
         known = set(all_columns(self.registry))
         for name in REQUIRED_COLUMNS:
             if name not in header:
@@ -117,17 +121,24 @@ class CatalogImporter:
         for c in dbsession.scalars(select(Category)):
             categories.setdefault(c.section, {})[c.id] = c.slug
         seen: dict[str, int] = {}
-        for line, raw in self._rows(reader):
-            result.total += 1
-            errors: dict[str, str] = {}
-            row = self._row(line, raw, categories, seen, errors)
-            if errors:
-                result.bad_lines += 1
-                for name, message in errors.items():
-                    if len(result.errors) < MAX_ERRORS:
-                        result.errors.append(RowError(line, name, message))
-            else:
-                result.rows.append(row)
+        try:
+            for line, raw in self._rows(reader):
+                result.total += 1
+                errors: dict[str, str] = {}
+                row = self._row(line, raw, categories, seen, errors)
+                if errors:
+                    result.bad_lines += 1
+                    for name, message in errors.items():
+                        if len(result.errors) < MAX_ERRORS:
+                            result.errors.append(RowError(line, name, message))
+                else:
+                    result.rows.append(row)
+        except csv.Error as exc:
+            line = reader.line_num + 1  # the lines before the one it failed on
+            result.errors.append(
+                RowError(line, "file", f"cannot be read as CSV: {exc}")
+            )
+            return result
         self._check_existing(dbsession, result)
         return result
 
