@@ -4,6 +4,7 @@ cache lifetime can end at the next window edge instead of a purge."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 
@@ -21,6 +22,9 @@ from emporium_content.models import ContentItem
 
 PARTITION = "content"
 TTL = 3600
+# How long a page whose rule-based list could not be filled is cached.
+RULE_RETRY = 60
+log = logging.getLogger(__name__)
 
 
 def page_key(slug: str) -> str:
@@ -164,8 +168,10 @@ class ContentService:
         return []
 
     def _rule_ids(self, rule: dict) -> list[int]:
-        """The newest products of a section under a price, from search."""
+        """The newest products of a section under a price, from search;
+        none while search is unavailable (the page then lives a minute)."""
         from emporium.search.conditions import SearchConditions
+        from emporium.search.errors import SearchUnavailable
         from emporium.search.interfaces import ISearch
 
         search = self.registry.queryUtility(ISearch)
@@ -177,16 +183,18 @@ class ContentService:
             sort="newest",
             per_page=int(rule.get("limit") or 4),
         )
+        wanted = conditions.to_json()
         key = "content:rule:" + ":".join(
-            str(conditions.to_json()[name])
-            for name in ("section", "price_max", "per_page")
+            str(wanted[name]) for name in ("section", "price_max", "per_page")
         )
-        note_page(
-            keys=(f"listing:section:{rule.get('section')}",)
-            if rule.get("section")
-            else ()
-        )
-        return self.cache.get(key, lambda k: list(search.search(conditions).ids))
+        if rule.get("section"):
+            note_page(keys=(f"listing:section:{rule['section']}",))
+        try:
+            return self.cache.get(key, lambda k: list(search.search(conditions).ids))
+        except SearchUnavailable:
+            log.warning("a slot's product list by rule is empty: search unavailable")
+            note_page(changes_at=time.time() + RULE_RETRY)
+            return []
 
 
 def now() -> float:

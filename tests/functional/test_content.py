@@ -262,3 +262,95 @@ def test_a_draft_page_is_previewed_privately_and_stays_hidden(editor, testapp):
 def test_a_preview_of_an_admin_path_is_refused(editor):
     answer = editor.get("/admin/content/preview", {"path": "/admin/"}, status=400)
     assert "path" in answer.text
+
+
+def test_a_product_list_by_rule_shows_the_newest_books_under_a_price(tmp_path):
+    import webtest
+
+    from emporium.config import main as make_app
+    from emporium.search.indexing import rebuild
+    from emporium.search.services import index_directory
+    from tests.conftest import build_database, make_settings
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'rule.sqlite'}")
+    registry = build_database(settings, products=60).registry
+    rebuild(registry, index_directory(registry.settings))
+    with Session(registry["db.engine"]) as session, session.begin():
+        session.add(
+            ContentItem(
+                kind="rule",
+                slug="new-books",
+                title="New in Books under $20",
+                page="section:books",
+                slot="featured",
+                state="published",
+                rule={"section": "books", "max_price": 2000, "limit": 3},
+            )
+        )
+    front = webtest.TestApp(make_app({}, **settings)).get("/books/")
+    block = front.html.select_one(".slot-featured")
+    assert block is not None and "New in Books under $20" in block.text
+    prices = [
+        float(p.text.strip().lstrip("$").replace(",", ""))
+        for p in block.select(".product-card .price")
+    ]
+    assert 1 <= len(prices) <= 3
+    assert all(price < 20 for price in prices), prices
+
+
+def test_a_category_page_shows_its_own_banner(editor, testapp, engine):
+    from emporium_catalog.models import Category
+
+    with Session(engine) as session:
+        category = session.scalar(select(Category.slug).limit(1))
+    title = f"Puzzle week {slug()}"
+    save(
+        editor,
+        kind="banner",
+        slug=slug(),
+        title=title,
+        page=f"category:{category}",
+        slot="hero",
+        state="published",
+    )
+    page = testapp.get(f"/categories/{category}")
+    assert title in page.text
+    assert f"content:slots:category:{category}" in page.headers["xkey"].split()
+    assert title not in testapp.get("/").text
+
+
+def test_a_rule_list_while_search_is_down_leaves_the_front_up_for_a_minute(
+    tmp_path,
+):
+    import socket
+
+    import webtest
+
+    from emporium.config import main as make_app
+    from tests.conftest import build_database, make_settings
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'down.sqlite'}",
+        **{"emporium.search.servers": f"http://127.0.0.1:{port}"},
+    )
+    engine = build_database(settings, products=12).registry["db.engine"]
+    with Session(engine) as session, session.begin():
+        session.add(
+            ContentItem(
+                kind="rule",
+                slug="new-books",
+                title="New in Books",
+                page="section:books",
+                slot="featured",
+                state="published",
+                rule={"section": "books", "max_price": 2000, "limit": 3},
+            )
+        )
+    app = webtest.TestApp(make_app({}, **settings))
+    front = app.get("/books/")
+    assert "New in Books" in front.text  # the block, with no cards
+    assert front.html.select(".slot-featured .product-card") == []
+    assert 0 < s_maxage(front) <= 60
