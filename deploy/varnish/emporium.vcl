@@ -224,6 +224,10 @@ sub vcl_backend_response {
             unset beresp.http.X-Request-Id;  # see below
             set beresp.ttl = 1d;
             set beresp.grace = 1d;
+            if (bereq.url ~ "^/images/media/") {
+                # Named by content hash: the bytes behind a URL never change.
+                set beresp.ttl = 365d;
+            }
             return (deliver);
         }
     }
