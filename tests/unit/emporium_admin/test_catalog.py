@@ -3,6 +3,8 @@ has never heard of."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import ForeignKey, Integer, String, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -15,9 +17,13 @@ from emporium_catalog.schema import section_input_fields
 @pytest.fixture
 def statements(engine):
     seen: list[tuple[str, tuple]] = []
+    # The engine is the session's: the search indexer's thread may be reading
+    # products an earlier test changed. Only this thread's statements count.
+    thread = threading.get_ident()
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
+        if threading.get_ident() == thread:
+            seen.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", record)
     yield seen
