@@ -1,4 +1,4 @@
-"""The engine comparison behind the choice of tantivy (README, "Search"):
+"""The engine comparison behind the choice of tantivy (docs/product-search.md):
 SQLite FTS5 against tantivy on the seeded catalog, same documents, same
 queries (words, ranked, top 24, with the total and the per-section counts).
 

@@ -3,7 +3,7 @@ host, that survives ``kill -9`` of any of them.
 
 LMDB is the engine (``emporium.lmdb``); SQLite in WAL mode
 (``emporium.sqlite``) is kept beside it as the measured alternative (see
-``bench/cache.py`` and README.md). Both are caches, not records: a store that
+``bench/cache.py`` and docs/caching.md). Both are caches, not records: a store that
 cannot be opened is moved aside, with a warning, and rebuilt empty.
 """
 

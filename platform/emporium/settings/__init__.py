@@ -5,9 +5,9 @@ A declaration names the setting, its kind (what text it accepts and what
 value it reads as), its default, the environment variable that overrides it
 and what it means. ``setting_value(settings, name)`` is the one way code reads a
 setting; start-up (``validate``) reads every declared setting the ``.ini``
-sets, so a bad value stops it with one line naming the setting. README.md's
-settings table is generated from the declarations
-(``python -m emporium.settings --markdown``) and a test keeps them equal.
+sets, so a bad value stops it with one line naming the setting. The settings
+table of docs/settings.md is generated from the declarations when the site
+is built (``python -m emporium.settings --markdown`` prints it).
 
 A plugin declares its own settings at module level::
 

@@ -1,4 +1,4 @@
-"""``python -m emporium.settings --markdown``: README.md's settings table,
+"""``python -m emporium.settings --markdown``: the settings table of docs/settings.md,
 from the core's declarations and those of every installed plugin."""
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ def markdown(settings: list[Setting]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emporium.settings")
     parser.add_argument(
-        "--markdown", action="store_true", help="print README.md's settings table"
+        "--markdown",
+        action="store_true",
+        help="print the settings table of docs/settings.md",
     )
     args = parser.parse_args(argv)
     if not args.markdown:

@@ -1,4 +1,4 @@
-"""The core's settings, in the order README.md's table lists them."""
+"""The core's settings, in the order docs/settings.md's table lists them."""
 
 from __future__ import annotations
 
