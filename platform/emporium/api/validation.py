@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import re
 
+from openapi_core.casting.schemas import oas31_schema_casters_factory
 from openapi_core.casting.schemas.exceptions import CastError
+from openapi_core.casting.schemas.factories import SchemaCastersFactory
 from openapi_core.deserializing.exceptions import DeserializeError
 from openapi_core.deserializing.styles.exceptions import EmptyQueryParameterValue
 from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
@@ -64,13 +66,18 @@ class SchemaValidatorsBuiltOnce(DialectSchemaValidatorsFactory):
     create = _built_once(DialectSchemaValidatorsFactory.create)
 
 
+class SchemaCastersBuiltOnce(SchemaCastersFactory):
+    create = _built_once(SchemaCastersFactory.create)
+
+
 class SchemaUnmarshallersBuiltOnce(SchemaUnmarshallersFactory):
     create = _built_once(SchemaUnmarshallersFactory.create)
 
 
 def schema_factories() -> dict:
-    """OpenAPI 3.1's schema validators and unmarshallers, each built once
-    per schema: the ``Config`` arguments of the API's ``OpenAPI``."""
+    """OpenAPI 3.1's schema validators, casters and unmarshallers, each
+    built once per schema: the ``Config`` arguments of the API's
+    ``OpenAPI``."""
     base = oas31_schema_validators_factory
     validators = SchemaValidatorsBuiltOnce(
         base.schema_validator_cls,
@@ -82,7 +89,11 @@ def schema_factories() -> dict:
         oas31_schema_unmarshallers_factory.types_unmarshaller,
         oas31_schema_unmarshallers_factory.format_unmarshallers,
     )
+    casters = SchemaCastersBuiltOnce(
+        validators, oas31_schema_casters_factory.types_caster
+    )
     return {
+        "schema_casters_factory": casters,
         "schema_validators_factory": validators,
         "schema_unmarshallers_factory": unmarshallers,
     }

@@ -67,6 +67,8 @@ def test_each_schema_gets_one_validator_for_every_request():
     first = unmarshallers.create(spec, quantity)
     assert unmarshallers.create(spec, quantity) is first
     assert unmarshallers.create(spec, email) is not first
+    casters = factories["schema_casters_factory"]
+    assert casters.create(spec, quantity) is casters.create(spec, quantity)
     validators = factories["schema_validators_factory"]
     strict = validators.create(spec, quantity, enforce_properties_required=True)
     assert validators.create(spec, quantity) is not strict
