@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import contextlib
 import os
 import secrets
 import shutil
@@ -143,6 +144,34 @@ def stop_on_signals() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_tree(process: subprocess.Popen) -> None:
+    """SIGKILL a server and its workers: a killed gunicorn master leaves its
+    workers running, still holding the port."""
+    below = descendants(process.pid)
+    process.kill()
+    for pid in below:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    process.wait()
+
+
 class Cluster:
     def __init__(self) -> None:
         self.processes: list[tuple[str, subprocess.Popen]] = []
@@ -189,8 +218,7 @@ class Cluster:
                 try:
                     process.wait(max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                    kill_tree(process)
                     say(f"killed {name}: it did not stop within {STOP_WITHIN:.0f} s")
                     continue
                 say(f"stopped {name} ({time.monotonic() - began:.1f} s)")
