@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -22,8 +21,7 @@ import pytest
 from bench.capacity import shoppers
 from bench.capacity.run import NEVER
 from tests.conftest import ROOT
-from tests.integration.test_cluster import ports_free
-from tests.services import IN_CI, ensure_debian_packages
+from tests.integration.test_cluster import new_cluster_workdir
 
 LAST_LINE = re.compile(
     r"capacity: this box carries [\d.]+× the Christmas 2000 peak at p99 < 100 ms "
@@ -70,19 +68,7 @@ def test_product_popularity_follows_zipf():
 
 @pytest.fixture
 def workdir():
-    if not ports_free():
-        if IN_CI:
-            pytest.fail("the cluster's ports are taken")
-        pytest.skip("the cluster's ports are taken (a cluster is running?)")
-    for package, binary in (
-        ("varnish", "/usr/sbin/varnishd"),
-        ("haproxy", "/usr/sbin/haproxy"),
-        ("redis-server", "/usr/bin/redis-server"),
-    ):
-        ensure_debian_packages([package], binary)
-    # Under /tmp itself: PostgreSQL's own user must reach its data folder.
-    path = Path(tempfile.mkdtemp(prefix="emporium-capacity-"))
-    os.chmod(path, 0o755)
+    path = new_cluster_workdir("emporium-capacity-")
     yield path
     shutil.rmtree(path, ignore_errors=True)
 

@@ -39,8 +39,9 @@ def ports_free() -> bool:
     return True
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def new_cluster_workdir(prefix: str) -> Path:
+    """A folder for a cluster of the tests' own, once its ports are free and
+    its Debian packages are installed."""
     if not ports_free():
         if IN_CI:
             pytest.fail("the cluster's ports are taken")
@@ -52,8 +53,14 @@ def cluster(tmp_path_factory):
     ):
         ensure_debian_packages([package], binary)
     # Under /tmp itself: PostgreSQL's own user must reach its data folder.
-    workdir = Path(tempfile.mkdtemp(prefix="emporium-cluster-"))
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     os.chmod(workdir, 0o755)
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    workdir = new_cluster_workdir("emporium-cluster-")
     with (workdir / "cluster.out").open("wb") as log:
         process = subprocess.Popen(
         [sys.executable, str(ROOT / "deploy" / "cluster.py"), "--products", "300",
