@@ -240,7 +240,7 @@ class IMediaStore(Interface):
     Names are chosen by the store from the content (a hash and an extension),
     so a name always means the same bytes: a page may cache its URL forever,
     and a new photo has a new name. The local folder is the default; an object
-    store implements the same four methods."""
+    store implements the same five methods."""
 
     def put(data: bytes, extension: str) -> str:
         """Keep ``data``; return its name (content hash, then ``.extension``).
@@ -255,3 +255,9 @@ class IMediaStore(Interface):
 
     def delete(name: str) -> None:
         """Forget ``name``; forgetting a name not kept does nothing."""
+
+    def names(after: str | None = None):
+        """Every name kept, in name order from the first after ``after``,
+        each as ``(name, kept_at)``: when it was last put (epoch seconds;
+        putting kept bytes again renews it). What a sweep of files no
+        record names walks."""

@@ -300,7 +300,12 @@ def test_the_command_sweeps_and_audits(tmp_path):
     with Session(engine) as session:
         entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "sweep"))
         assert entry.actor.startswith("cli:")
-        assert entry.detail == {"carts": 0, "idempotency-keys": 0, "sessions": 0}
+        assert entry.detail == {
+            "carts": 0,
+            "idempotency-keys": 0,
+            "photo-files": 0,
+            "sessions": 0,
+        }
     engine.dispose()
 
 

@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Callable, Iterator
 
 from zope.interface import implementer
 
@@ -42,7 +43,11 @@ class LocalMediaStore:
         path = self._path(name)
         assert path is not None
         if os.path.exists(path):
-            return name
+            # Kept bytes put again are young again: a sweep of unused files
+            # spares them until the record that names them is committed.
+            with contextlib.suppress(FileNotFoundError):
+                os.utime(path)
+                return name
         folder = os.path.dirname(path)
         os.makedirs(folder, exist_ok=True)
         # Written aside and renamed, so a reader never sees half a file.
@@ -76,3 +81,25 @@ class LocalMediaStore:
         if path is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
+
+    def names(self, after: str | None = None) -> Iterator[tuple[str, float]]:
+        after = after or ""
+        # The fan-out folders are a name's first characters: walked in
+        # order, they give the names in order, and those before ``after``
+        # are skipped a folder at a time.
+        for top in _folders(self.directory, lambda n: n >= after[:2]):
+            prefix = os.path.basename(top)
+            for middle in _folders(top, lambda n, p=prefix: p + n >= after[:4]):
+                for entry in sorted(os.scandir(middle), key=lambda e: e.name):
+                    # Not a file being written aside (.part-), nor before after.
+                    if NAME.fullmatch(entry.name) and entry.name > after:
+                        with contextlib.suppress(FileNotFoundError):
+                            yield entry.name, entry.stat().st_mtime
+
+
+def _folders(parent: str, wanted: Callable[[str], bool]) -> list[str]:
+    try:
+        found = sorted(e.name for e in os.scandir(parent) if e.is_dir())
+    except FileNotFoundError:
+        return []
+    return [os.path.join(parent, name) for name in found if wanted(name)]

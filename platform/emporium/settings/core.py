@@ -93,6 +93,13 @@ CORE = declare(
         "most pixels a photo may have (checked from its header, before decoding)",
     ),
     Setting(
+        "emporium.media.sweep_after",
+        Integer(0),
+        "86400",
+        "seconds a media file no record names is kept before `emporium sweep`"
+        " removes it (an upload or import not yet committed names none)",
+    ),
+    Setting(
         "emporium.search.servers",
         WORDS,
         "",

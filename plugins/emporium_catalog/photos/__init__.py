@@ -9,11 +9,14 @@ from pyramid.config import Configurator
 
 
 def includeme(config: Configurator) -> None:
+    from emporium.interfaces import IMediaStore
     from emporium.pagecache.keys import product_change_keys
+    from emporium.settings import setting_value
     from emporium_catalog.interfaces import IProductPhotos
     from emporium_catalog.models import Product
     from emporium_catalog.photos.models import ProductImage
     from emporium_catalog.photos.service import ProductPhotos
+    from emporium_catalog.photos.sweeping import UnusedPhotoFiles
     from emporium_catalog.products.partitions import IMAGES, product_key
 
     def cache_keys(image: ProductImage, registry) -> list[str]:
@@ -29,5 +32,9 @@ def includeme(config: Configurator) -> None:
         return product_change_keys(product.id, product.category_id, product.section)
 
     config.registry.registerUtility(ProductPhotos(config.registry), IProductPhotos)
+    # `emporium sweep` removes the files no photo names any more.
+    keep = setting_value(config.get_settings(), "emporium.media.sweep_after")
+    store = config.registry.getUtility(IMediaStore)
+    config.add_sweeper(UnusedPhotoFiles(store, keep), "photo-files")
     config.register_cache_keys(ProductImage, cache_keys)
     config.register_purge_keys(ProductImage, purge_keys)

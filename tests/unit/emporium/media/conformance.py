@@ -4,6 +4,7 @@ provides a ``store`` fixture (an empty store)."""
 from __future__ import annotations
 
 import re
+import time
 
 from zope.interface.verify import verifyObject
 
@@ -42,3 +43,17 @@ class MediaStoreConformance:
         assert store.get(name) is None
         store.delete(name)
         store.delete("not a name")
+
+    def test_names_lists_what_is_kept_in_order_from_after(self, store):
+        before = time.time() - 1
+        kept = sorted(store.put(bytes([n]) * 3, "jpg") for n in range(20))
+        listed = list(store.names())
+        assert [name for name, _ in listed] == kept
+        assert all(kept_at >= before for _, kept_at in listed)
+        assert [name for name, _ in store.names(after=kept[7])] == kept[8:]
+        store.delete(kept[3])
+        assert kept[3] not in [name for name, _ in store.names()]
+
+    def test_an_empty_store_names_nothing(self, store):
+        assert list(store.names()) == []
+        assert list(store.names(after="f" * 32 + ".jpg")) == []
