@@ -14,8 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from emporium.audit import AuditEntry
+from emporium_catalog.models import Product
 from emporium_content.models import ContentItem, ContentVersion
 from tests.functional.test_admin import log_in, make_user  # noqa: F401
+from tests.functional.test_sql_counts import count_statements
 
 _slugs = itertools.count(1)
 
@@ -159,6 +161,41 @@ def test_a_live_slot_entry_shows_and_its_publish_purges_the_home_page(
         ).all()
     assert "content:slots:home" in purged
     assert ids is not None
+
+
+def test_a_home_page_with_three_live_slots_issues_no_sql_once_warm(
+    editor, testapp, engine, dbsession
+):
+    """A banner, a text block and hand-picked products on the home page:
+    the first view reads them (and the cards), the next reads nothing."""
+    picks = dbsession.scalars(select(Product.id).order_by(Product.id).limit(4)).all()
+    mark = slug()
+    entries = (
+        ("banner", "hero", {"link_url": "/books/"}),
+        ("text", "editorial", {"body": f"Staff *favourites* {mark}"}),
+        ("picks", "featured", {"product_ids": " ".join(map(str, picks))}),
+    )
+    for kind, slot, values in entries:
+        save(
+            editor, kind=kind, slug=slug(), title=f"{kind} {mark}", page="home",
+            slot=slot, state="published", **values,
+        )  # fmt: skip
+    # Each save's invalidation is done again a moment later (the cache's
+    # repeated deletion): warm is once that has happened.
+    for _ in range(40):
+        with count_statements(engine) as statements:
+            home = testapp.get("/")
+        if not statements:
+            break
+        time.sleep(0.1)
+    assert statements == []
+    for kind, slot, _ in entries:
+        block = home.html.select_one(f".slot-{slot}")
+        assert block is not None and f"{kind} {mark}" in block.text, slot
+    featured = home.html.select_one(".slot-featured")
+    assert {f"/products/{i}" for i in picks} <= {
+        a["href"] for a in featured.select("a[href^='/products/']")
+    }
 
 
 def test_a_window_that_ends_before_it_starts_is_refused_and_nothing_is_saved(
