@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from emporium_catalog.schema import money_text, parse_int, time_text
+from emporium_catalog.schema import parse_int, product_text
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # The product form's inputs, and what an input left out of a post means.
@@ -29,20 +29,17 @@ FORM_DEFAULTS = {"stock": "0", "best_seller_rank": "1000000"}
 
 def product_values(product) -> dict:
     """A product's fields as the form shows them."""
-    return {
-        "sku": product.sku,
-        "name": product.name,
-        "description": product.description,
-        "image_url": product.image_url,
-        "category_id": str(product.category_id or ""),
-        "currency": product.currency,
-        "price": money_text(product.price_minor, product.currency),
-        "stock": str(product.stock),
-        "best_seller_rank": str(product.best_seller_rank),
-        "sale_price": money_text(product.sale_price_minor, product.currency),
-        "sale_starts_at": time_text(product.sale_starts_at),
-        "sale_ends_at": time_text(product.sale_ends_at),
-    }
+    return product_text(product) | {"category_id": str(product.category_id or "")}
+
+
+def details_values(fields, row) -> dict:
+    """The section's ``fields`` of its product's ``row`` as the form shows
+    them (empty for a new product)."""
+    values = {}
+    for field in fields:
+        value = getattr(row, field.name, None) if row is not None else None
+        values[field.name] = "" if value is None else str(value)
+    return values
 
 
 def product_input(params) -> dict:

@@ -10,7 +10,7 @@ from emporium.interfaces import IProductCatalog, IStoreSection
 def includeme(config: Configurator) -> None:
     from emporium.database import Base
     from emporium_catalog import views
-    from emporium_catalog.interfaces import IProductWriter
+    from emporium_catalog.interfaces import IProductReader, IProductWriter
     from emporium_catalog.models import Category, Product
     from emporium_catalog.products import (
         ProductChanged,
@@ -20,6 +20,7 @@ def includeme(config: Configurator) -> None:
         product_keys,
     )
     from emporium_catalog.products.invalidation import on_schema_migrated
+    from emporium_catalog.reads import ProductReader
     from emporium_catalog.seed import CatalogSeeder
     from emporium_catalog.services import make_catalog
     from emporium_catalog.writes import ProductWriter
@@ -32,6 +33,7 @@ def includeme(config: Configurator) -> None:
     config.registry.registerUtility(catalog, IProductCatalog)
     # Products are created and changed through one schema and one write path.
     config.registry.registerUtility(ProductWriter(config.registry), IProductWriter)
+    config.registry.registerUtility(ProductReader(config.registry), IProductReader)
     config.register_cache_keys(Product, product_keys)
     config.register_cache_keys(Category, category_keys)
     config.register_cache_keys(Base, details_keys)

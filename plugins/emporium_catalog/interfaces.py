@@ -1,7 +1,101 @@
-"""The catalog's product-writing service: what other plugins (the admin's
-form and CSV import, the cart's stock) call to change products."""
+"""The catalog's services as other plugins see them: ``IProductReader``
+(the admin's product list, forms and export), ``IProductWriter`` (the
+admin's form and CSV import, the cart's stock) and ``IProductPhotos``, and
+the values they take and return."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from zope.interface import Interface
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    """Which products a list shows: words (an exact SKU or a part of the
+    name), a section's name, a category's id; empty for any."""
+
+    q: str = ""
+    section: str = ""
+    category_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    """A page of products by keyset on the id, newest first."""
+
+    items: Sequence
+    next: int | None  # the id the next page comes after
+    previous: int | None  # the id the previous page comes before
+
+
+@dataclass(frozen=True)
+class FoundPage:
+    """A numbered page of the products a query's words found."""
+
+    items: Sequence
+    total: int
+    page: int
+    pages: int
+    capped: bool  # more matches than the pages reach
+
+
+class IProductReader(Interface):
+    """Products and categories as another plugin reads them, from the
+    database (never the cache: what is read may be written back).
+
+    Found with ``registry.getUtility(IProductReader)``. Each read runs in
+    the caller's database session. A product has the columns of the
+    catalog's schema (``id``, ``sku``, ``section``, ``category_id``, ``name``,
+    ``price_minor``, ``sale_price_minor``, ``current_price_minor()``, ...); a
+    category ``id``, ``slug``, ``name``, ``section``, ``position`` and
+    ``description``."""
+
+    def product(dbsession, product_id):
+        """The product ``product_id``, or None."""
+
+    def details(dbsession, section, product_id):
+        """The row of ``section``'s own fields of the product (attributes by
+        field name), or None: no such row, no product, or a section without
+        fields of its own."""
+
+    def page(dbsession, filters, after=None, before=None, size=50):
+        """A ``ProductPage`` of the products ``filters`` matches, newest
+        first, a page at a time by keyset on the id (``after`` or ``before``
+        an id): page 20,000 costs what page 1 does. Words match an exact SKU
+        or a part of the name by a scan: the fallback of ``find``."""
+
+    def find(dbsession, filters, page=1, size=50):
+        """A ``FoundPage`` of the products whose words match ``filters.q``,
+        newest first, asked of the search service with the section and
+        category filters; a product whose SKU is the query leads the first
+        page. Raises ``SearchUnavailable`` when no index answers."""
+
+    def count(dbsession):
+        """How many products there are."""
+
+    def sections_of(dbsession, skus):
+        """``{sku: (id, section)}`` of the products of ``skus`` that exist,
+        one query per 500 SKUs."""
+
+    def categories(dbsession):
+        """``{section: [category]}``, each section's in their order."""
+
+    def category(dbsession, category_id):
+        """The category ``category_id``, or None."""
+
+    def category_counts(dbsession):
+        """``{category_id: n}``: how many products each category has (the
+        key None counts those in none)."""
+
+    def export(dbsession_factory, batch=1000):
+        """Every product as text by field name, as ``IProductWriter.parse``
+        takes it back: ``sku``, ``section``, ``category`` (its slug), the
+        other columns of the schema, and its section's writable fields.
+        Yields lists of ``batch`` products in id order, read in a session of
+        ``dbsession_factory``: the memory used does not grow with the
+        catalog."""
 
 
 class IProductWriter(Interface):
@@ -48,6 +142,16 @@ class IProductWriter(Interface):
         ``values`` (with ``sku``) and ``details``. Calls ``progress(n)``
         after each batch, audits the whole in ``actor``'s name, and returns
         ``{"created": n, "updated": n}`` once search has the rows too."""
+
+    def check_category(dbsession, values, category_id, errors):
+        """Record in ``errors`` (under ``slug``) that another category than
+        ``category_id`` already has the slug of ``values``."""
+
+    def save_category(dbsession, category, values, actor):
+        """Create (``category`` None) or update a category with checked
+        ``values`` (``name``, ``slug``, ``section``, ``position``,
+        ``description``); audit the change in ``actor``'s name and purge its
+        pages after commit. Return ``(category, changes)``."""
 
     def products(dbsession, product_ids):
         """Return ``{id: product}`` of the products of ``product_ids`` that

@@ -212,6 +212,25 @@ def time_text(value: datetime | None) -> str:
 # -- a product ---------------------------------------------------------------
 
 
+def product_text(product) -> dict[str, str]:
+    """A product's own columns as the text ``parse_product`` takes back (its
+    category aside: by id in a form, by slug in a file)."""
+    currency = product.currency
+    return {
+        "sku": product.sku,
+        "name": product.name,
+        "description": product.description,
+        "image_url": product.image_url,
+        "currency": currency,
+        "price": money_text(product.price_minor, currency),
+        "stock": str(product.stock),
+        "best_seller_rank": str(product.best_seller_rank),
+        "sale_price": money_text(product.sale_price_minor, currency),
+        "sale_starts_at": time_text(product.sale_starts_at),
+        "sale_ends_at": time_text(product.sale_ends_at),
+    }
+
+
 def parse_product(
     given: Mapping[str, str | None], categories: Mapping[int, str], errors: dict
 ) -> dict:

@@ -1,5 +1,6 @@
-"""The one write path of products, behind ``IProductWriter``: the admin's
-form and CSV import, the cart's stock and any API change products here."""
+"""The one write path of products and categories, behind ``IProductWriter``:
+the admin's forms and CSV import, the cart's stock and any API change
+products here."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from emporium.purge.pages import purge_after_commit
 from emporium.search.interfaces import ISearchIndexer
 from emporium.sections import get_section, get_sections
 from emporium_catalog.interfaces import IProductWriter
-from emporium_catalog.models import Product
+from emporium_catalog.models import Category, Product
 from emporium_catalog.products import INVENTORY, product_key
 from emporium_catalog.schema import (
     InputField,
@@ -42,6 +43,20 @@ def _plain(value) -> object:
 def _nullable(section, name: str) -> bool:
     column = section.details_model.__table__.columns.get(name)
     return column is not None and column.nullable
+
+
+def _set(dbsession: Session, row, values: dict) -> dict:
+    """Set the ``values`` of ``row`` that differ (every one of a new row) and
+    flush; return the changes ``{field: [old, new]}``."""
+    created = row.id is None
+    changes: dict = {}
+    for name, value in values.items():
+        old = None if created else getattr(row, name)
+        if created or old != value:
+            changes[name] = [_plain(old), _plain(value)]
+            setattr(row, name, value)
+    dbsession.flush()
+    return changes
 
 
 @dataclass(frozen=True)
@@ -167,14 +182,7 @@ class ProductWriter:
         self, dbsession: Session, product: Product, section, values, details
     ) -> dict:
         """Set what differs; return the changes ``{field: [old, new]}``."""
-        created = product.id is None
-        changes: dict = {}
-        for name, value in values.items():
-            old = None if created else getattr(product, name)
-            if created or old != value:
-                changes[name] = [_plain(old), _plain(value)]
-                setattr(product, name, value)
-        dbsession.flush()
+        changes = _set(dbsession, product, values)
         if details and section.details_model is not None:
             row = dbsession.get(section.details_model, product.id)
             if row is None:
@@ -269,6 +277,35 @@ class ProductWriter:
                 "`emporium reindex` catches up on any left out",
                 timeout,
             )
+
+    # categories
+
+    def check_category(
+        self, dbsession: Session, values: dict, category_id: int | None, errors: dict
+    ) -> None:
+        query = select(Category.id).where(Category.slug == values["slug"])
+        other = dbsession.scalar(query)
+        if other is not None and other != category_id:
+            errors["slug"] = "another category has this slug"
+
+    def save_category(
+        self, dbsession: Session, category: Category | None, values: dict, actor: str
+    ) -> tuple[Category, dict]:
+        created = category is None
+        if created:
+            category = Category()
+            dbsession.add(category)
+        changes = _set(dbsession, category, values)
+        if changes:
+            record(
+                dbsession,
+                actor,
+                "category.create" if created else "category.update",
+                f"category:{category.id}",
+                changes=changes,
+            )
+            purge_after_commit(dbsession, [f"category:{category.id}"], actor)
+        return category, changes
 
     # stock
 

@@ -9,13 +9,11 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from emporium.sections import get_sections
 from emporium_admin.imports.formulas import unguard
-from emporium_catalog.interfaces import IProductWriter
-from emporium_catalog.models import Category, Product
+from emporium_catalog.interfaces import IProductReader, IProductWriter
 
 BASE_COLUMNS = (
     "sku",
@@ -91,6 +89,7 @@ def all_columns(registry) -> list[str]:
 class CatalogImporter:
     def __init__(self, registry) -> None:
         self.registry = registry
+        self.reader = registry.getUtility(IProductReader)
         self.writer = registry.getUtility(IProductWriter)
         self.sections = {s.name: s for s in get_sections(registry)}
         self.fields = section_columns(registry)
@@ -117,9 +116,10 @@ class CatalogImporter:
                 result.errors.append(RowError(1, name or "(empty)", "unknown column"))
         if result.errors:
             return result
-        categories: dict[str, dict[int, str]] = {}
-        for c in dbsession.scalars(select(Category)):
-            categories.setdefault(c.section, {})[c.id] = c.slug
+        categories = {
+            section: {c.id: c.slug for c in found}
+            for section, found in self.reader.categories(dbsession).items()
+        }
         seen: dict[str, int] = {}
         try:
             for line, raw in self._rows(reader):
@@ -187,16 +187,7 @@ class CatalogImporter:
     def _check_existing(self, dbsession: Session, result: Validation) -> None:
         """Rows for known SKUs keep their section; new products need every
         required field of their section."""
-        skus = [row.sku for row in result.rows]
-        existing: dict[str, tuple[int, str]] = {}
-        for start in range(0, len(skus), 500):
-            chunk = skus[start : start + 500]
-            for sku, ident, section in dbsession.execute(
-                select(Product.sku, Product.id, Product.section).where(
-                    Product.sku.in_(chunk)
-                )
-            ):
-                existing[sku] = (ident, section)
+        existing = self.reader.sections_of(dbsession, [row.sku for row in result.rows])
         clashes = self._unique_clashes(dbsession, result.rows, existing)
         good = []
         for row in result.rows:

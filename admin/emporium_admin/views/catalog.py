@@ -6,39 +6,52 @@ import logging
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
-from sqlalchemy import func, select
 
-from emporium.audit import record
 from emporium.errors import InvalidInput
-from emporium.purge.pages import purge_after_commit
 from emporium.search.conditions import MAX_PAGE
 from emporium.search.errors import SearchUnavailable
-from emporium.search.interfaces import ISearch
 from emporium.sections import get_section, get_sections
-from emporium_admin import catalog, forms
+from emporium_admin import forms
 from emporium_admin.imports import export_rows
 from emporium_admin.resources import actor_of
 from emporium_admin.views import page, query_int
-from emporium_catalog.interfaces import IProductPhotos, IProductWriter
-from emporium_catalog.models import Category, Product
-from emporium_catalog.schema import MAX_STOCK, parse_int, parse_money
+from emporium_catalog.interfaces import (
+    FoundPage,
+    IProductPhotos,
+    IProductReader,
+    IProductWriter,
+    ProductFilter,
+)
+from emporium_catalog.schema import MAX_STOCK, money_text, parse_int, parse_money
 
 log = logging.getLogger(__name__)
+
+
+def _reader(request) -> IProductReader:
+    return request.registry.getUtility(IProductReader)
 
 
 def _writer(request) -> IProductWriter:
     return request.registry.getUtility(IProductWriter)
 
 
+def _product(request):
+    """The product of the URL's id; 404 when there is none."""
+    product = _reader(request).product(request.dbsession, int(request.matchdict["id"]))
+    if product is None:
+        raise HTTPNotFound()
+    return product
+
+
 # -- the list ------------------------------------------------------------------
 
 
-def _filters(request) -> catalog.ProductFilter:
+def _filters(request) -> ProductFilter:
     q = request.GET.get("q", "").strip()[:200]
     section = request.GET.get("section", "").strip()
     if section and get_section(request.registry, section) is None:
         raise InvalidInput("section", "is not a section of the store")
-    return catalog.ProductFilter(q, section, query_int(request, "category"))
+    return ProductFilter(q, section, query_int(request, "category"))
 
 
 def _page_number(request) -> int:
@@ -50,21 +63,17 @@ def _page_number(request) -> int:
     return number
 
 
-def _find(
-    request, filters: catalog.ProductFilter, number: int
-) -> catalog.FoundPage | None:
+def _find(request, filters: ProductFilter, number: int) -> FoundPage | None:
     """A query's matches from the search service; None when it is
     unavailable, and the list falls back to scanning names."""
     try:
-        return catalog.find_products(
-            request.dbsession, request.registry.getUtility(ISearch), filters, number
-        )
+        return _reader(request).find(request.dbsession, filters, number)
     except SearchUnavailable as exc:
         log.warning("catalog list: search unavailable, scanning names: %s", exc)
         return None
 
 
-def _numbered(request, keep: dict, found: catalog.FoundPage):
+def _numbered(request, keep: dict, found: FoundPage):
     """The search service's matches, a numbered page at a time."""
     number = found.page
     next_url = previous_url = None
@@ -81,7 +90,7 @@ def _numbered(request, keep: dict, found: catalog.FoundPage):
 
 def _keyset(request, keep: dict, filters, after: int | None, before: int | None):
     """Every product, or a scan's matches, a page at a time by keyset."""
-    result = catalog.list_products(request.dbsession, filters, after, before)
+    result = _reader(request).page(request.dbsession, filters, after, before)
     next_url = previous_url = None
     if result.next:
         next_url = request.route_path(
@@ -120,7 +129,7 @@ def product_list(request, errors=None, status=200):
         products, next_url, previous_url, here = _keyset(
             request, keep, filters, after, before
         )
-    categories = catalog.categories_by_section(request.dbsession)
+    categories = _reader(request).categories(request.dbsession)
     names = {c.id: c.name for cs in categories.values() for c in cs}
     request.response.status = status
     return page(
@@ -137,7 +146,7 @@ def product_list(request, errors=None, status=200):
         previous_url=previous_url,
         # Where a saved row returns to: this very page of the list.
         here=request.route_path("admin.products", _query=here),
-        amount=forms.money_text,
+        amount=money_text,
         errors=errors or {},
         posted=request.POST if errors else {},
     )
@@ -145,9 +154,7 @@ def product_list(request, errors=None, status=200):
 
 def quick_edit(request):
     """Price and stock from the list, saved in place."""
-    product = request.dbsession.get(Product, int(request.matchdict["id"]))
-    if product is None:
-        raise HTTPNotFound()
+    product = _product(request)
     errors: dict = {}
     price = parse_money(
         request.POST.get("price", ""), product.currency, "price", errors
@@ -193,7 +200,7 @@ def export_csv(request):
 
 def _form(request, product, section, values, details, errors=None, status=200):
     request.response.status = status
-    categories = catalog.categories_by_section(request.dbsession).get(section.name, [])
+    categories = _reader(request).categories(request.dbsession).get(section.name, [])
     return page(
         request,
         choose=False,
@@ -210,7 +217,7 @@ def _form(request, product, section, values, details, errors=None, status=200):
             request.dbsession, product.id
         ),
         photo_error=None,
-        current_price=forms.money_text(
+        current_price=money_text(
             product.current_price_minor() if product is not None else None,
             values.get("currency", "USD"),
         ),
@@ -225,33 +232,28 @@ def new_product_form(request):
         )
     values = {"currency": "USD", "stock": "0", "best_seller_rank": "1000000"}
     fields = _writer(request).input_fields(section)
-    return _form(request, None, section, values, catalog.details_values(fields, None))
+    return _form(request, None, section, values, forms.details_values(fields, None))
 
 
 def edit_product_form(request):
-    product = request.dbsession.get(Product, int(request.matchdict["id"]))
-    if product is None:
-        raise HTTPNotFound()
+    product = _product(request)
     section = get_section(request.registry, product.section)
     if section is None:
         raise HTTPNotFound("this product's section is not enabled")
-    row = catalog.details_of(request.dbsession, section, product.id)
+    row = _reader(request).details(request.dbsession, section, product.id)
     return _form(
         request,
         product,
         section,
         forms.product_values(product),
-        catalog.details_values(_writer(request).input_fields(section), row),
+        forms.details_values(_writer(request).input_fields(section), row),
     )
 
 
 def save_product(request):
-    ident = request.matchdict.get("id")
     product = None
-    if ident is not None:
-        product = request.dbsession.get(Product, int(ident))
-        if product is None:
-            raise HTTPNotFound()
+    if "id" in request.matchdict:
+        product = _product(request)
         section = get_section(request.registry, product.section)
     else:
         section = get_section(request.registry, request.POST.get("section", ""))
@@ -259,7 +261,7 @@ def save_product(request):
         raise InvalidInput("section", "is not a section of the store")
     categories = {
         c.id: c.slug
-        for c in catalog.categories_by_section(request.dbsession).get(section.name, [])
+        for c in _reader(request).categories(request.dbsession).get(section.name, [])
     }
     writer = _writer(request)
     fields = [f for f in writer.input_fields(section) if f.writable]
@@ -299,16 +301,12 @@ def save_product(request):
 
 def category_list(request, errors=None, values=None, status=200):
     request.response.status = status
-    counts = dict(
-        request.dbsession.execute(
-            select(Product.category_id, func.count()).group_by(Product.category_id)
-        ).all()
-    )
+    reader = _reader(request)
     return page(
         request,
-        categories=catalog.categories_by_section(request.dbsession),
+        categories=reader.categories(request.dbsession),
         sections=get_sections(request.registry),
-        counts=counts,
+        counts=reader.category_counts(request.dbsession),
         errors=errors or {},
         values=values or {},
         editing=query_int(request, "edit"),
@@ -316,48 +314,26 @@ def category_list(request, errors=None, values=None, status=200):
 
 
 def save_category(request):
-    ident = request.matchdict.get("id")
     category = None
-    if ident is not None:
-        category = request.dbsession.get(Category, int(ident))
+    if "id" in request.matchdict:
+        ident = int(request.matchdict["id"])
+        category = _reader(request).category(request.dbsession, ident)
         if category is None:
             raise HTTPNotFound()
     errors: dict = {}
     names = [s.name for s in get_sections(request.registry)]
     values = forms.parse_category(request.POST, errors, names)
+    writer = _writer(request)
     if "slug" not in errors:
-        other = request.dbsession.scalar(
-            select(Category.id).where(Category.slug == values["slug"])
-        )
-        if other is not None and (category is None or other != category.id):
-            errors["slug"] = "another category has this slug"
+        ident = category.id if category else None
+        writer.check_category(request.dbsession, values, ident, errors)
     if errors:
         key = category.id if category else "new"
         return category_list(
             request, errors={key: errors}, values={key: dict(request.POST)}, status=400
         )
-    created = category is None
-    if created:
-        category = Category()
-        request.dbsession.add(category)
-    changes = {}
-    for name, value in values.items():
-        old = None if created else getattr(category, name)
-        if created or old != value:
-            changes[name] = [old, value]
-            setattr(category, name, value)
-    request.dbsession.flush()
-    if changes:
-        record(
-            request.dbsession,
-            actor_of(request),
-            "category.create" if created else "category.update",
-            f"category:{category.id}",
-            changes=changes,
-        )
-        # In the merchandiser's name, with what the save changed: one purge.
-        purge_after_commit(
-            request.dbsession, [f"category:{category.id}"], actor_of(request)
-        )
+    category, _ = writer.save_category(
+        request.dbsession, category, values, actor_of(request)
+    )
     request.session.flash(f"Saved the category {category.name}.")
     return HTTPSeeOther(request.route_path("admin.categories"))

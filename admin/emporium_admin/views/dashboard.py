@@ -10,9 +10,9 @@ from emporium.audit import AuditEntry
 from emporium.cache.metrics import server_stats
 from emporium.money import from_minor
 from emporium_admin import charts
-from emporium_admin.catalog import count_products
 from emporium_admin.traffic import request_counter
 from emporium_admin.views import orders_enabled, page
+from emporium_catalog.interfaces import IProductReader
 
 
 def _orders(request):
@@ -41,7 +41,7 @@ def dashboard(request):
     )
     return page(
         request,
-        products=count_products(request.dbsession),
+        products=request.registry.getUtility(IProductReader).count(request.dbsession),
         orders_today=orders_today,
         # Orders are taken in the store's one currency today.
         revenue=from_minor(revenue_minor, "USD"),

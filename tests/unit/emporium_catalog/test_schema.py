@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from emporium.sections import get_section
+from emporium.sections import SectionField, StoreSection, get_section
 from emporium_catalog.schema import (
     parse_field,
     parse_image_url,
@@ -153,3 +155,36 @@ def test_a_field_not_given_is_left_out_and_a_category_is_found_by_slug():
         errors,
     )
     assert errors == {"category": "no category 'nope' in store"}
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class TrainDetails(_Base):
+    __tablename__ = "train_details"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    gauge: Mapped[str] = mapped_column(String(10))
+    length_cm: Mapped[int] = mapped_column(Integer)
+    maker: Mapped[str | None] = mapped_column(String(80))
+
+
+def test_a_new_sections_fields_need_no_console_change():
+    trains = StoreSection(
+        name="trains",
+        title="Toy Trains",
+        prefix="/trains/",
+        product_type="train",
+        fields=(
+            SectionField("gauge", "Gauge", kind="choice", choices=("HO", "N", "O")),
+            SectionField("maker", "Maker"),
+        ),
+        details_model=TrainDetails,
+    )
+    fields = {f.name: f for f in section_input_fields(trains)}
+    assert list(fields) == ["gauge", "maker", "length_cm"]
+    assert fields["gauge"].choices == ("HO", "N", "O")
+    assert fields["maker"].max_length == 80 and not fields["maker"].required
+    # A column no declared field fills, but a train needs.
+    assert fields["length_cm"].kind == "int" and fields["length_cm"].required
