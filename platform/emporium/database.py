@@ -6,6 +6,7 @@ transaction manager (``pyramid_tm``) and retried on transient failures
 from __future__ import annotations
 
 import sqlite3
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,8 @@ from sqlalchemy import DateTime, MetaData, engine_from_config, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from emporium.settings import setting_value
 
 # Constraint names are explicit so that migrations can drop them on any
 # database, SQLite included.
@@ -98,12 +101,75 @@ def _sqlite_busy_is_retryable(context) -> None:
         mark_error_retryable(context.sqlalchemy_exception)
 
 
+# Seconds the request running in this context waits for the server to answer
+# one step; None outside requests (commands, migrations, background threads
+# may run long statements and wait for them).
+_answer_timeout: ContextVar[float | None] = ContextVar(
+    "emporium_answer_timeout", default=None
+)
+
+
+def _bounded_connection_class():
+    import psycopg
+    from psycopg import errors
+
+    class BoundedConnection(psycopg.Connection):
+        """A psycopg connection that stops waiting for a server that does not
+        answer (frozen, or its host gone without closing the socket: the
+        kernel still acknowledges, so TCP timeouts never fire). The
+        connection is closed, so the pool replaces it, and the request gets
+        the database's 503."""
+
+        def wait(self, gen, interval=0.1, timeout=None):  # type: ignore[override]
+            limit = _answer_timeout.get()
+            if timeout is not None or not limit:
+                return super().wait(gen, interval, timeout)
+            try:
+                return super().wait(gen, interval, limit)
+            except errors._WaitTimeout:
+                self.pgconn.finish()
+                raise psycopg.OperationalError(
+                    f"the database server did not answer within {limit:g} s"
+                ) from None
+
+    return BoundedConnection
+
+
+def _bound_postgresql(engine: Engine, settings: dict) -> None:
+    timeout = setting_value(settings, "emporium.database.connect_timeout")
+    connection_class = _bounded_connection_class()
+
+    @event.listens_for(engine, "do_connect")
+    def connect(dialect, connection_record, cargs, cparams):
+        cparams.setdefault("connect_timeout", timeout)
+        return connection_class.connect(*cargs, **cparams)
+
+
+def answer_timeout_tween_factory(handler, registry):
+    """Requests wait at most ``emporium.database.answer_timeout`` seconds for
+    each answer of the database server, their commit included."""
+    limit = setting_value(registry.settings, "emporium.database.answer_timeout")
+    if not limit:
+        return handler
+
+    def answer_timeout_tween(request):
+        token = _answer_timeout.set(limit)
+        try:
+            return handler(request)
+        finally:
+            _answer_timeout.reset(token)
+
+    return answer_timeout_tween
+
+
 def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> Engine:
     # A server that restarted ended the connections the pool holds: each is
     # tested as it leaves the pool and replaced if dead, so the first
     # requests after a restart are served rather than failed. (A setting
     # sqlalchemy.pool_pre_ping = false still turns it off.)
     engine = engine_from_config({f"{prefix}pool_pre_ping": "true", **settings}, prefix)
+    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+        _bound_postgresql(engine, settings)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -175,6 +241,10 @@ def includeme(config: Configurator) -> None:
     settings["tm.annotate_user"] = "false"
     config.include("pyramid_tm")
     config.include("pyramid_retry")
+    config.add_tween(
+        "emporium.database.answer_timeout_tween_factory",
+        over="pyramid_tm.tm_tween_factory",
+    )
 
     engine = get_engine(settings)
     config.registry["db.engine"] = engine

@@ -298,6 +298,19 @@ CORE = declare(
         "re-read templates when they change (on in development)",
     ),
     Setting(
+        "emporium.database.connect_timeout",
+        Integer(2),
+        "3",
+        "seconds a new PostgreSQL connection may take before the request gets a 503",
+    ),
+    Setting(
+        "emporium.database.answer_timeout",
+        SECONDS,
+        "8",
+        "seconds a request waits for PostgreSQL to answer one step (a query, a"
+        " commit) before its connection is closed and it gets a 503 (0: no limit)",
+    ),
+    Setting(
         "retry.attempts",
         Integer(1),
         "3",
