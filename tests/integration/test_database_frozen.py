@@ -43,7 +43,8 @@ def store(server):
         postmaster = _parent(
             connection.execute(
                 text(
-                    "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'"
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE backend_type = 'checkpointer'"
                 )
             ).scalar()
         )
