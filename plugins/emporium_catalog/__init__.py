@@ -13,6 +13,7 @@ def includeme(config: Configurator) -> None:
     from emporium_catalog.interfaces import IProductReader, IProductWriter
     from emporium_catalog.models import Category, Product
     from emporium_catalog.products import (
+        ProductCatalog,
         ProductChanged,
         category_keys,
         details_keys,
@@ -22,14 +23,13 @@ def includeme(config: Configurator) -> None:
     from emporium_catalog.products.invalidation import on_schema_migrated
     from emporium_catalog.reads import ProductReader
     from emporium_catalog.seed import CatalogSeeder
-    from emporium_catalog.services import make_catalog
     from emporium_catalog.writes import ProductWriter
 
     config.include("emporium_catalog.routes")
     config.add_migrations("emporium_catalog:migrations")
     config.register_cache_partition("images", 3600)
     # Products read through the object cache, invalidated after each commit.
-    catalog = make_catalog(config.registry)
+    catalog = ProductCatalog.of(config.registry)
     config.registry.registerUtility(catalog, IProductCatalog)
     # Products are created and changed through one schema and one write path.
     config.registry.registerUtility(ProductWriter(config.registry), IProductWriter)

@@ -1,5 +1,4 @@
-"""The catalog's services: the product façade behind ``IProductCatalog`` and
-the page positions of its category listings."""
+"""The page positions of the catalog's category listings."""
 
 from __future__ import annotations
 
@@ -30,13 +29,3 @@ class Cursor:
         ):
             raise InvalidInput(field, "must be a page position such as 120.5031")
         return cls(int(rank), int(ident))
-
-
-def make_catalog(registry):
-    """The application's product façade (see ``emporium_catalog.products``)."""
-    from emporium.cache.interfaces import IObjectCache
-    from emporium_catalog.products import ProductCatalog
-
-    return ProductCatalog(
-        registry.getUtility(IObjectCache), registry, registry["dbsession_factory"]
-    )

@@ -7,7 +7,6 @@ from pyramid.config import Configurator
 
 
 def includeme(config: Configurator) -> None:
-    from emporium.cache.interfaces import IObjectCache
     from emporium.slots import ISlotFiller
     from emporium_content import views
     from emporium_content.interfaces import IContentPages
@@ -18,9 +17,7 @@ def includeme(config: Configurator) -> None:
     registry = config.registry
     config.add_migrations("emporium_content:migrations")
     config.register_cache_partition(PARTITION, TTL)
-    service = ContentService(
-        registry.getUtility(IObjectCache), registry, registry["dbsession_factory"]
-    )
+    service = ContentService.of(registry)
     registry.registerUtility(service, ISlotFiller)
     registry.registerUtility(service, IContentPages)
     # A saved item's cached records go after commit; the pages showing it

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from zope.interface import implementer
 
-from emporium.cache.interfaces import IObjectCache
+from emporium.cache.reading import CachedReads
 from emporium.interfaces import IProductCatalog
 from emporium.pagecache.record import note as note_page
 from emporium.slots import ISlotFiller, SlotFill
@@ -87,16 +86,9 @@ def _earliest(*moments: float | None) -> float | None:
 
 
 @implementer(ISlotFiller, IContentPages)
-class ContentService:
+class ContentService(CachedReads):
     """Published content through the object cache (drafts too, from the
     database, for a preview). One instance per application."""
-
-    def __init__(
-        self, cache: IObjectCache, registry, dbsession_factory: Callable[[], Session]
-    ) -> None:
-        self.cache = cache
-        self.registry = registry
-        self.dbsession_factory = dbsession_factory
 
     def _read(self, *where, drafts: bool = False) -> list[dict]:
         query = select(ContentItem).where(*where)

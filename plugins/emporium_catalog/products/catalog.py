@@ -9,7 +9,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 from zope.interface import implementer
 
-from emporium.cache.interfaces import IObjectCache
+from emporium.cache.reading import CachedReads
 from emporium.interfaces import IProductCatalog
 from emporium.pagecache.record import note as note_page
 from emporium.sections import get_section, get_sections
@@ -44,20 +44,9 @@ def _placed(product: CatalogProduct) -> tuple[int | None, str | None]:
 
 
 @implementer(IProductCatalog)
-class ProductCatalog:
-    """Products through the object cache; the database only for misses.
-
-    One instance per application. Misses are read in a short session of
-    their own, never the request's: only committed data is cached, never a
-    change the request has flushed but may yet roll back.
-    """
-
-    def __init__(
-        self, cache: IObjectCache, registry, dbsession_factory: Callable[[], Session]
-    ) -> None:
-        self.cache = cache
-        self.registry = registry
-        self.dbsession_factory = dbsession_factory
+class ProductCatalog(CachedReads):
+    """Products through the object cache; the database only for misses, in a
+    session of their own (see ``CachedReads``)."""
 
     # products
 
