@@ -3,6 +3,8 @@ import from a shell (added to ``emporium`` with ``config.add_command``)."""
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from emporium.cli.bootstrap import cli_actor, load
@@ -18,11 +20,14 @@ from emporium_admin.imports import CatalogImporter
     help="Import the good rows even when others have errors.",
 )
 def import_products(ini: str, csv_file, skip_bad_rows: bool) -> None:
-    """Import products from a CSV file (one a row, keyed by SKU)."""
+    """Import products from a CSV file (one a row, keyed by SKU); an images
+    column names photo files in the folder of the file."""
     env = load(ini)
     data = csv_file.read()
     name = getattr(csv_file, "name", "FILE.csv")
-    importer = CatalogImporter(env.registry)
+    # Photo files named by an images column sit beside the CSV file.
+    folder = os.path.dirname(os.path.abspath(name)) if os.path.isfile(name) else None
+    importer = CatalogImporter(env.registry, folder)
     dbsession_factory = env.registry["dbsession_factory"]
     with dbsession_factory() as dbsession:
         validation = importer.validate(dbsession, data)

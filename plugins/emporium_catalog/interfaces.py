@@ -139,7 +139,9 @@ class IProductWriter(Interface):
     def save_many(dbsession_factory, rows, actor, progress=None, batch=500):
         """Create or update products by SKU, ``batch`` rows per transaction
         of a session from ``dbsession_factory``; each row has ``section`` (a name),
-        ``values`` (with ``sku``) and ``details``. Calls ``progress(n)``
+        ``values`` (with ``sku``) and ``details``, and may have ``photos``
+        (for ``IProductPhotos.replace``; ``None`` keeps the product's), saved
+        in the product's transaction. Calls ``progress(n)``
         after each batch, audits the whole in ``actor``'s name, and returns
         ``{"created": n, "updated": n}`` once search has the rows too."""
 
@@ -185,6 +187,16 @@ class IProductPhotos(Interface):
 
     def delete(dbsession, product_id, image_id, actor):
         """Remove one photo of the product; return whether it was there."""
+
+    def prepare(filename, data):
+        """Check ``data`` as ``add`` does and keep its derivatives in the
+        media store, for a photo saved later with ``replace``; return their
+        names by size (what ``replace`` takes as ``sources``)."""
+
+    def replace(dbsession, product_id, photos, actor):
+        """Make ``photos`` (``(filename, alt, sources)`` in order, each
+        prepared) the product's photos, in place of those it has; nothing
+        changes when they are the same. ``alt`` is required."""
 
     def photos(dbsession, product_id):
         """The product's photos in order, as the ``images`` partition keeps

@@ -19,7 +19,7 @@ from emporium.database import utcnow
 from emporium.purge.pages import purge_after_commit
 from emporium.search.interfaces import ISearchIndexer
 from emporium.sections import get_section, get_sections
-from emporium_catalog.interfaces import IProductWriter
+from emporium_catalog.interfaces import IProductPhotos, IProductWriter
 from emporium_catalog.models import Category, Product
 from emporium_catalog.products import INVENTORY, product_key
 from emporium_catalog.schema import (
@@ -252,6 +252,7 @@ class ProductWriter:
                         updated += 1
                     section = get_section(self.registry, row.section)
                     self._write(dbsession, product, section, row.values, row.details)
+                self._replace_photos(dbsession, chunk, actor)
             if progress is not None:
                 progress(len(chunk))
         with dbsession_factory() as dbsession, dbsession.begin():
@@ -265,6 +266,23 @@ class ProductWriter:
             )
         self._wait_for_index()
         return {"created": created, "updated": updated}
+
+    def _replace_photos(self, dbsession, rows, actor) -> None:
+        """The photos rows name, in the same transaction as their products."""
+        named = [row for row in rows if getattr(row, "photos", None) is not None]
+        if not named:
+            return
+        dbsession.flush()  # new products' ids
+        ids = dict(
+            dbsession.execute(
+                select(Product.sku, Product.id).where(
+                    Product.sku.in_([row.values["sku"] for row in named])
+                )
+            ).all()
+        )
+        photos = self.registry.getUtility(IProductPhotos)
+        for row in named:
+            photos.replace(dbsession, ids[row.values["sku"]], row.photos, actor)
 
     def _wait_for_index(self, timeout: float = INDEX_WAIT) -> None:
         """Each commit queued its products for the search index in the

@@ -6,14 +6,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, select
+from PIL import Image
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from emporium.audit import AuditEntry
 from emporium.cli import main
 from emporium.security.models import User
 from emporium_catalog.models import Product
+from emporium_catalog.photos.models import ProductImage
 from tests.conftest import ROOT
+from tests.unit.emporium.media.test_images import png_claiming
 
 INI = """\
 [app:main]
@@ -141,3 +144,94 @@ def test_import_is_the_admin_plugins_command(ini, tmp_path):
     result = run("import", without, csv)
     assert result.exit_code == 2 and "No such command 'import'" in result.output
     assert "emporium.plugins" in result.output
+
+
+def photo_file(path: Path, colour, fmt="JPEG") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGBA" if fmt == "PNG" else "RGB", (400, 300), colour).save(path, fmt)
+
+
+def photos_by_sku(ini: Path, sku: str) -> list[ProductImage]:
+    with session(ini) as dbsession:
+        return list(
+            dbsession.scalars(
+                select(ProductImage)
+                .join(Product, Product.id == ProductImage.product_id)
+                .where(Product.sku == sku)
+                .order_by(ProductImage.position)
+            )
+        )
+
+
+def test_import_names_photo_files_beside_the_csv(ini, tmp_path):
+    photo_file(tmp_path / "photos" / "top.jpg", (200, 30, 30))
+    photo_file(tmp_path / "photos" / "side.png", (30, 30, 200, 128), "PNG")
+    (tmp_path / "photos" / "fake.jpg").write_bytes(b"not a photo at all")
+    (tmp_path / "photos" / "bomb.png").write_bytes(png_claiming(20_000, 20_000))
+    (tmp_path / "secret.jpg").write_bytes((tmp_path / "photos/top.jpg").read_bytes())
+    csv = tmp_path / "shop" / "products.csv"
+    csv.parent.mkdir()
+    (csv.parent / "photos").symlink_to(tmp_path / "photos")
+    good = (
+        "PIC-1,store,Spinning top,4.00,"
+        "photos/top.jpg=A red spinning top | photos/side.png=The top from above\n"
+    )
+    csv.write_text(
+        "sku,section,name,price,images\n"
+        + good
+        + "PIC-2,store,Missing,1.00,photos/gone.jpg=Gone\n"
+        "PIC-3,store,Fake,1.00,photos/fake.jpg=Fake\n"
+        "PIC-4,store,No alt,1.00,photos/top.jpg\n"
+        "PIC-5,store,Bomb,1.00,photos/bomb.png=Boom\n"
+        "PIC-6,store,Outside,1.00,../secret.jpg=Out\n"
+        "PIC-7,store,No photo,1.00,\n"
+    )
+    refused = run("import", ini, csv)
+    assert refused.exit_code == 1
+    for line, message in (
+        (3, "images: photos/gone.jpg: no such file beside the CSV file"),
+        (4, "images: photos/fake.jpg: is not a JPEG, PNG or WebP image"),
+        (5, "images: photos/top.jpg: alt text is required"),
+        (6, "images: photos/bomb.png: has more than"),
+        (7, "images: ../secret.jpg: is not in the folder of the CSV file"),
+    ):
+        assert f"{csv}:{line}: {message}" in refused.output, refused.output
+    with session(ini) as dbsession:
+        assert dbsession.scalar(select(func.count()).select_from(Product)) == 0
+        assert dbsession.scalar(select(func.count()).select_from(ProductImage)) == 0
+
+    # The good rows on request: each product with its photos, in order.
+    result = run("import", ini, csv, "--skip-bad-rows")
+    assert result.exit_code == 0, result.output
+    assert "2 created" in result.output
+    top, side = photos_by_sku(ini, "PIC-1")
+    assert (top.filename, top.alt) == ("top.jpg", "A red spinning top")
+    assert (side.filename, side.alt) == ("side.png", "The top from above")
+    assert top.sources["detail"]["width"] == 400
+    assert side.sources["card"]["type"] == "png"  # it has transparency
+    media = ini.parent / "var" / "media"
+    name = top.sources["card"]["webp"][0]
+    assert (media / name[:2] / name[2:4] / name).is_file()
+    assert photos_by_sku(ini, "PIC-7") == []
+
+    # The same file again changes nothing; an empty cell keeps the photos;
+    # a cell naming other files replaces them.
+    csv.write_text("sku,section,name,price,images\n" + good)
+    assert run("import", ini, csv).exit_code == 0
+    assert [p.id for p in photos_by_sku(ini, "PIC-1")] == [top.id, side.id]
+    csv.write_text("sku,section,name,price,images\nPIC-1,store,Top,4.00,\n")
+    assert run("import", ini, csv).exit_code == 0
+    assert [p.id for p in photos_by_sku(ini, "PIC-1")] == [top.id, side.id]
+    csv.write_text(
+        "sku,section,name,price,images\nPIC-1,store,Top,4.00,photos/side.png=Above\n"
+    )
+    assert run("import", ini, csv).exit_code == 0
+    (only,) = photos_by_sku(ini, "PIC-1")
+    assert (only.alt, only.sources) == ("Above", side.sources)
+    with session(ini) as dbsession:
+        replaced = dbsession.scalars(
+            select(AuditEntry.action).where(
+                AuditEntry.action == "product.image.replace"
+            )
+        ).all()
+    assert len(replaced) == 2  # the first import's and the last one's

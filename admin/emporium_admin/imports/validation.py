@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from emporium.sections import get_sections
+from emporium.settings import setting_value
+from emporium_admin.imports import images
 from emporium_admin.imports.formulas import unguard
 from emporium_catalog.interfaces import IProductReader, IProductWriter
 
@@ -54,6 +56,8 @@ class ImportRow:
     section: str
     values: dict
     details: dict
+    # (filename, alt, sources) from the images column; None keeps them.
+    photos: list | None = None
 
 
 @dataclass
@@ -87,9 +91,14 @@ def all_columns(registry) -> list[str]:
 
 
 class CatalogImporter:
-    def __init__(self, registry) -> None:
+    """Validates and imports a CSV file; ``folder``, the file's own folder
+    when it has one (``emporium import``), is where the ``images`` column's
+    files are."""
+
+    def __init__(self, registry, folder: str | None = None) -> None:
         self.registry = registry
         self.reader = registry.getUtility(IProductReader)
+        self.folder = folder
         self.writer = registry.getUtility(IProductWriter)
         self.sections = {s.name: s for s in get_sections(registry)}
         self.fields = section_columns(registry)
@@ -107,7 +116,17 @@ class CatalogImporter:
         except csv.Error as exc:  # a cell past the reader's limit, and such
             result.errors.append(RowError(1, "file", f"cannot be read as CSV: {exc}"))
             return result
-        known = set(all_columns(self.registry))
+        known = set(all_columns(self.registry)) | {images.COLUMN}
+        photos = self._photo_folder() if images.COLUMN in header else None
+        if images.COLUMN in header and photos is None:
+            result.errors.append(
+                RowError(
+                    1,
+                    images.COLUMN,
+                    "names photo files, which only an import from a folder"
+                    " reads: emporium import INI FILE.csv, the files beside it",
+                )
+            )
         for name in REQUIRED_COLUMNS:
             if name not in header:
                 result.errors.append(RowError(1, name, "column is missing"))
@@ -125,7 +144,7 @@ class CatalogImporter:
             for line, raw in self._rows(reader):
                 result.total += 1
                 errors: dict[str, str] = {}
-                row = self._row(line, raw, categories, seen, errors)
+                row = self._row(line, raw, categories, seen, errors, photos)
                 if errors:
                     result.bad_lines += 1
                     for name, message in errors.items():
@@ -150,7 +169,13 @@ class CatalogImporter:
                 raw["__extra__"] = raw.pop(None)
             yield reader.line_num, raw
 
-    def _row(self, line, raw, categories, seen, errors) -> ImportRow:
+    def _photo_folder(self) -> images.PhotoFolder | None:
+        if self.folder is None:
+            return None
+        limit = setting_value(self.registry.settings, "emporium.media.max_bytes")
+        return images.PhotoFolder(self.registry, self.folder, limit)
+
+    def _row(self, line, raw, categories, seen, errors, photos=None) -> ImportRow:
         if "__extra__" in raw:
             errors["row"] = "has more values than the header has columns"
         # The cells of the file's columns, as the product schema takes them.
@@ -159,6 +184,7 @@ class CatalogImporter:
             for name, value in raw.items()
             if name != "__extra__"
         }
+        photo_cell = cells.pop(images.COLUMN, "")
         section_name = cells.get("section", "")
         section = self.sections.get(section_name)
         if section is None:
@@ -182,7 +208,13 @@ class CatalogImporter:
                 errors["sku"] = f"repeats line {seen[sku]}"
             else:
                 seen[sku] = line
-        return ImportRow(line, sku, section_name, values, details)
+        row = ImportRow(line, sku, section_name, values, details)
+        if photo_cell and photos is not None:
+            try:
+                row.photos = photos.parse(photo_cell)
+            except ValueError as exc:
+                errors[images.COLUMN] = str(exc)
+        return row
 
     def _check_existing(self, dbsession: Session, result: Validation) -> None:
         """Rows for known SKUs keep their section; new products need every

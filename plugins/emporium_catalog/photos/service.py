@@ -57,18 +57,22 @@ class ProductPhotos:
             raise LookupError(f"no product {product_id}")
         return product
 
-    def add(self, dbsession, product_id, filename, data, alt, actor) -> int:
+    def prepare(self, filename, data) -> dict[str, dict]:
         from emporium.media.images import check, derivatives
 
+        settings = self.registry.settings
+        made = derivatives(check(data, filename, image_limits(settings)))
+        # The files first: a name is its content, so one kept by a
+        # transaction that then rolls back is harmless (swept later), never
+        # half a photo.
+        return sources_of(made, self.registry.getUtility(IMediaStore))
+
+    def add(self, dbsession, product_id, filename, data, alt, actor) -> int:
         alt = (alt or "").strip()
         if not alt:
             raise ValueError(f"{filename}: alt text is required")
         product = self._product(dbsession, product_id)
-        settings = self.registry.settings
-        made = derivatives(check(data, filename, image_limits(settings)))
-        # The files first: a name is its content, so one kept by a
-        # transaction that then rolls back is harmless, never half a photo.
-        sources = sources_of(made, self.registry.getUtility(IMediaStore))
+        sources = self.prepare(filename, data)
         last = dbsession.scalar(
             select(func.max(ProductImage.position)).where(
                 ProductImage.product_id == product.id
@@ -131,6 +135,31 @@ class ProductPhotos:
             image=int(image_id),
         )  # fmt: skip
         return True
+
+    def replace(self, dbsession, product_id, photos, actor) -> None:
+        product = self._product(dbsession, product_id)
+        wanted = [(name[-255:], alt.strip()[:300], src) for name, alt, src in photos]
+        if any(not alt for _, alt, _ in wanted):
+            raise ValueError("alt text is required")
+        rows = self._rows(dbsession, product.id)
+        if [(r.filename, r.alt, r.sources) for r in rows] == wanted:
+            return
+        for row in rows:
+            dbsession.delete(row)
+        for position, (filename, alt, sources) in enumerate(wanted):
+            dbsession.add(
+                ProductImage(
+                    product_id=product.id,
+                    position=position,
+                    alt=alt,
+                    filename=filename,
+                    sources=sources,
+                )
+            )
+        audit.record(
+            dbsession, actor, "product.image.replace", f"product:{product.id}",
+            files=[filename for filename, _, _ in wanted],
+        )  # fmt: skip
 
     def photos(self, dbsession, product_id) -> list[dict]:
         return load_images(dbsession, [int(product_id)])[int(product_id)]["photos"]

@@ -182,3 +182,13 @@ def test_a_unique_field_another_product_has_is_refused_naming_line_and_field(
         (4, "isbn"),
     ]
     assert [row.sku for row in validation.rows] == ["UNIQ-2"]
+
+
+def test_an_uploaded_file_cannot_name_photo_files(app_config, dbsession_factory):
+    """Only an import from a folder (``emporium import``) reads photo files:
+    a file uploaded to the console has none beside it."""
+    data = b"sku,section,name,price,images\nUP-1,store,Kite,1.00,kite.jpg=A kite\n"
+    validation = validate(app_config, dbsession_factory, data)
+    assert [(e.line, e.field) for e in validation.errors] == [(1, "images")]
+    assert "emporium import" in validation.errors[0].message
+    assert validation.rows == []
