@@ -28,6 +28,12 @@ class SectionField:
     ``kind`` is one of ``text``, ``int``, ``choice``; ``choices`` lists the
     allowed values of a ``choice`` field; ``facet`` marks it for search facets;
     ``searchable`` lets words of its value find the product (an author's name).
+
+    A facet is the section's own (Books' ``format`` and another section's
+    ``format`` are two facets, ``books.format`` and ``music.format`` in a
+    search across sections) unless ``shared``: every section that declares a
+    shared facet of one name adds to that one facet (a ``brand`` counted
+    across the whole store).
     """
 
     name: str
@@ -37,6 +43,7 @@ class SectionField:
     facet: bool = False
     required: bool = False
     searchable: bool = True
+    shared: bool = False
 
 
 @implementer(IStoreSection)
@@ -66,6 +73,15 @@ class StoreSection:
         """A demo product's name from the section's hook (None: the
         seeder's own)."""
         return None if self.seed_name is None else self.seed_name(rng, faker)
+
+    def facet_keys(self) -> dict[str, str]:
+        """Its facets' names in the search index, by field name: the field's
+        name when shared, else qualified by the section's (``books.format``)."""
+        return {
+            f.name: f.name if f.shared else f"{self.name}.{f.name}"
+            for f in self.fields
+            if f.facet
+        }
 
     @property
     def route_name(self) -> str:

@@ -172,16 +172,20 @@ def sort_rules(section) -> dict[str, str]:
     return {name: label for name, label in rules.items() if name in KNOWN_SORTS}
 
 
-def facet_fields(registry, section) -> list:
-    """The SectionFields counted as facets: the section's, or those of every
-    section when searching across them."""
-    sections = [section] if section is not None else get_sections(registry)
-    found = {}
-    for s in sections:
+def facet_params(registry, section) -> dict:
+    """The facets a search offers (``SectionField``s), by the name the query
+    string gives them: a section's by field name; across sections each
+    section's by its name in the index (``books.format``, or a shared
+    facet's own name: see ``SectionField``)."""
+    if section is not None:
+        return {f.name: f for f in section.fields if f.facet}
+    found: dict = {}
+    for s in get_sections(registry):
+        keys = s.facet_keys()
         for f in s.fields:
             if f.facet:
-                found.setdefault(f.name, f)
-    return list(found.values())
+                found.setdefault(keys[f.name], f)
+    return found
 
 
 def _whole_number(params, name: str, low: int, high: int, default: int) -> int:
@@ -283,14 +287,14 @@ def _conditions(
     if sort not in rules:
         raise InvalidInput("sort", f"must be one of: {', '.join(rules)}")
     # Facets are the sections' own fields, so no fixed description has them.
-    fields = facet_fields(request.registry, section)
+    offered = facet_params(request.registry, section)
     facets = {}
-    for f in fields:
-        values = tuple(v for v in request.GET.getall(f.name) if v)
+    for name in offered:
+        values = tuple(v for v in request.GET.getall(name) if v)
         if any(len(v) > 200 for v in values):
-            raise InvalidInput(f.name, "must be at most 200 characters")
+            raise InvalidInput(name, "must be at most 200 characters")
         if values:
-            facets[f.name] = values
+            facets[name] = values
     if price_min is not None and price_max is not None and price_min > price_max:
         raise InvalidInput("price_max", "must not be less than price_min")
     conditions = SearchConditions(
@@ -305,6 +309,6 @@ def _conditions(
         sort=sort,
         page=page,
         per_page=per_page,
-        facet_names=("section",) if section is None else tuple(f.name for f in fields),
+        facet_names=("section",) if section is None else tuple(offered),
     )
     return conditions, section

@@ -14,7 +14,7 @@ import queue
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
@@ -24,8 +24,8 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter, ColumnEleme
 from zope.interface import implementer
 
 from emporium.search import engine
-from emporium.search.conditions import facet_fields
 from emporium.search.interfaces import ISearchDocuments, ISearchIndexer
+from emporium.sections import get_sections
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,31 @@ def documents_source(registry) -> ISearchDocuments:
 
 
 def index_facets(registry) -> list[str]:
-    return [f.name for f in facet_fields(registry, None)]
+    """The facets the index holds: every section's, by its index name."""
+    keys = [k for s in get_sections(registry) for k in s.facet_keys().values()]
+    return list(dict.fromkeys(keys))
+
+
+def with_facets(registry, batches: Iterable[list[dict]]) -> Iterator[list[dict]]:
+    """Documents with their facet values by index name (``facets``), so
+    that a section's facet never takes another section's field of the same
+    name."""
+    keys = {s.name: s.facet_keys() for s in get_sections(registry)}
+    for batch in batches:
+        for doc in batch:
+            fields = doc.get("fields") or {}
+            own = keys.get(doc.get("section"), {})
+            doc["facets"] = {key: fields.get(name) for name, key in own.items()}
+        yield batch
+
+
+def _read(registry, dbsession, ids=None) -> list[dict]:
+    source = documents_source(registry)
+    return [
+        d
+        for batch in with_facets(registry, source.documents(dbsession, ids))
+        for d in batch
+    ]
 
 
 def rebuild(
@@ -64,7 +88,11 @@ def rebuild(
         with Session(engine_) as dbsession:
             on_total(source.count(dbsession))
             count = engine.write_documents(
-                index, folder, facets, source.documents(dbsession), progress
+                index,
+                folder,
+                facets,
+                with_facets(registry, source.documents(dbsession)),
+                progress,
             )
         with Session(engine_) as dbsession:
             changed = source.changed_since(dbsession, started)
@@ -84,9 +112,8 @@ def rebuild(
 def _apply(index, facets, registry, ids) -> None:
     if not ids:
         return
-    source = documents_source(registry)
     with Session(registry["db.engine"]) as dbsession:
-        documents = [d for batch in source.documents(dbsession, ids) for d in batch]
+        documents = _read(registry, dbsession, ids)
     found = {d["id"] for d in documents}
     engine.apply_to_index(index, facets, documents, set(ids) - found)
 
@@ -96,9 +123,8 @@ def apply_changes(registry, search_index: engine.SearchIndex, ids) -> int:
     ids = sorted({int(i) for i in ids})
     if not ids:
         return 0
-    source = documents_source(registry)
     with Session(registry["db.engine"]) as dbsession:
-        documents = [d for batch in source.documents(dbsession, ids) for d in batch]
+        documents = _read(registry, dbsession, ids)
     found = {d["id"] for d in documents}
     search_index.apply(documents, set(ids) - found)
     return len(ids)

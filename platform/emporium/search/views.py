@@ -18,7 +18,7 @@ from emporium.search.conditions import (
     MAX_QUERY_LENGTH,
     conditions_from_openapi,
     conditions_from_request,
-    facet_fields,
+    facet_params,
     sort_rules,
 )
 from emporium.search.errors import SearchUnavailable
@@ -71,7 +71,9 @@ def search_page(request):
     if section is not None:
         request.section = section
     pages = max(1, math.ceil(min(result.total, 100_000) / conditions.per_page))
-    labels = {f.name: f.label for f in facet_fields(request.registry, section)}
+    labels = {
+        name: f.label for name, f in facet_params(request.registry, section).items()
+    }
     labels["section"] = "Department"
     titles = {s.name: s.title for s in request.sections}
     facets = []

@@ -107,8 +107,13 @@ def to_document(doc: dict, facets: Iterable[str]) -> dict:
         "k_new": min(_epoch(doc.get("created_at")), _U32 - 1) * _U32 + pid,
         "k_title": f"{title[:200]}\x00{pid:012d}",
     }
+    # Facet values by index name (see emporium.search.indexing.with_facets);
+    # a document without them names its facets by field.
+    values = doc.get("facets")
+    if values is None:
+        values = fields
     for facet in facets:
-        value = fields.get(facet)
+        value = values.get(facet)
         if value not in (None, ""):
             result[FACET_PREFIX + facet] = str(value)
     return result

@@ -108,9 +108,14 @@ class SearchIndex:
         if counts is None:
             total = int(result.count or 0)
             counted = [
-                n for n in c.facet_names if n not in wide or total <= WIDE_FACET_RESULTS
+                n
+                for n in c.facet_names
+                if total <= WIDE_FACET_RESULTS
+                or queries.facet_key(n, c.section, facets_known) not in wide
             ]
-            facets = queries.facet_counts(searcher, query, counted, facets_known)
+            facets = queries.facet_counts(
+                searcher, query, counted, facets_known, c.section
+            )
             counts = (total, facets)
             self._counts.put(key, counts)
         return SearchResult(

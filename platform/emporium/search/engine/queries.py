@@ -104,9 +104,10 @@ def filters(schema, facets_known, c: SearchConditions) -> list | None:
     for name, values in c.facets.items():
         if not values:
             continue
-        if name not in facets_known:
+        key = facet_key(name, c.section, facets_known)
+        if key is None:
             return None  # a facet this index does not know: nothing matches
-        field = FACET_PREFIX + name
+        field = FACET_PREFIX + key
         if len(values) == 1:
             filters.append(term(schema, field, values[0]))
         else:
@@ -132,12 +133,21 @@ def query(schema, searcher, facets_known, c: SearchConditions):
     return tantivy.Query.boolean_query(clauses), text is not None
 
 
-def facet_counts(searcher, query, names, facets_known) -> dict:
-    fields = {
-        name: ("section" if name == "section" else FACET_PREFIX + name)
-        for name in names
-        if name == "section" or name in facets_known
-    }
+def facet_key(name: str, section: str | None, facets_known) -> str | None:
+    """A facet's name in the index: a section's own (``books.format``) when
+    the search is within that section, else the name as given (a shared
+    facet, or one qualified by its section); None when the index has none."""
+    if section and f"{section}.{name}" in facets_known:
+        return f"{section}.{name}"
+    return name if name in facets_known else None
+
+
+def facet_counts(searcher, query, names, facets_known, section=None) -> dict:
+    fields = {}
+    for name in names:
+        key = "section" if name == "section" else facet_key(name, section, facets_known)
+        if key is not None:
+            fields[name] = key if key == "section" else FACET_PREFIX + key
     if not fields:
         return {}
     aggregation = {
