@@ -112,13 +112,17 @@ def _resolve(spec: str):
 
 
 def command_markdown(command, parent) -> str:
-    """One command's ``--help`` under its name, as MyST Markdown."""
+    """One command's ``--help`` under its name, as MyST Markdown, then each
+    of its sub-commands' when it is a group (``emporium scaffold section``)."""
     ctx = command.make_context(
         command.name, ["--help"], parent=parent, resilient_parsing=True
     )
     with ctx:
         text = command.get_help(ctx)
-    return "\n".join([f"**`{ctx.command_path}`**", "", "```text", text, "```", ""])
+    parts = [f"**`{ctx.command_path}`**", "", "```text", text, "```", ""]
+    for sub in getattr(command, "commands", {}).values():
+        parts.append(command_markdown(sub, ctx))
+    return "\n".join(parts)
 
 
 class CommandsDirective(SphinxDirective):

@@ -14,6 +14,7 @@ from emporium.cli.purge import purge
 from emporium.cli.search import reindex, search_server
 from emporium.cli.sweep import sweep
 from emporium.commands import get_commands
+from emporium.scaffold.command import scaffold
 
 
 class EmporiumCommands(click.Group):
@@ -59,3 +60,4 @@ main.add_command(create_admin)
 main.add_command(purge)
 main.add_command(sweep)
 main.add_command(plugins)
+main.add_command(scaffold)
