@@ -9,65 +9,40 @@ depends on how fast this machine sends them."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import pytest
 
-from tests.integration import test_haproxy as edge
-from tests.services import free_port, stop, wait_for_port
+from tests.integration import test_haproxy
+from tests.integration.edge import haproxy
 
-stack = edge.stack
+stack = test_haproxy.stack
 BURST = 6
 
 
 @pytest.fixture(scope="module")
 def burst_edge(stack):
-    port = free_port()
-    env = dict(
-        os.environ,
-        EMPORIUM_EDGE=f"127.0.0.1:{port}",
-        EMPORIUM_VARNISH=f"127.0.0.1:{stack['varnish']}",
-        EMPORIUM_APPS_BIND=f"127.0.0.1:{free_port()}",
-        EMPORIUM_APP1=f"127.0.0.1:{stack['apps']}",
-        EMPORIUM_APP2=f"127.0.0.1:{stack['apps']}",
-        EMPORIUM_APP3=f"127.0.0.1:{stack['apps']}",
-        EMPORIUM_SEARCH=f"127.0.0.1:{free_port()}",
-        EMPORIUM_SEARCH1=f"127.0.0.1:{stack['apps']}",
-        EMPORIUM_SEARCH2=f"127.0.0.1:{stack['apps']}",
-        EMPORIUM_EDGE_RATE="1000",
-        EMPORIUM_EDGE_BURST=str(BURST),
-        EMPORIUM_EDGE_BURST_PERIOD="60s",
-    )
-    haproxy = "/usr/sbin/haproxy"
-    check = subprocess.run(
-        [haproxy, "-c", "-f", str(edge.CONFIG)], env=env, capture_output=True, text=True
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
-    process = subprocess.Popen(
-        [haproxy, "-db", "-f", str(edge.CONFIG)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, process=process)
+    with haproxy(
+        stack["varnish"],
+        f"127.0.0.1:{stack['apps']}",
+        EDGE_RATE=1000,
+        EDGE_BURST=BURST,
+        EDGE_BURST_PERIOD="60s",
+    ) as port:
         yield port
-    finally:
-        stop(process)
 
 
 def test_a_burst_is_stopped_at_the_edge_and_others_pass(burst_edge):
     # The edge checks Varnish before it sends anything there: until then a
     # request is answered 503, and counted all the same.
     statuses = [
-        edge.request(burst_edge, "/health", source="127.0.0.21")[0]
+        test_haproxy.request(burst_edge, "/health", source="127.0.0.21")[0]
         for _ in range(BURST)
     ]
     assert 429 not in statuses
-    status, headers, body = edge.request(burst_edge, "/health", source="127.0.0.21")
+    status, headers, body = test_haproxy.request(
+        burst_edge, "/health", source="127.0.0.21"
+    )
     assert status == 429 and headers["retry-after"] == "1"
     assert b"Too many requests" in body
     # Far below the 10 s rate (1000): the burst window alone refused it.
-    assert edge.request(burst_edge, "/", source="127.0.0.21")[0] == 429
-    assert edge.request(burst_edge, "/health", source="127.0.0.22")[0] != 429
+    assert test_haproxy.request(burst_edge, "/", source="127.0.0.21")[0] == 429
+    assert test_haproxy.request(burst_edge, "/health", source="127.0.0.22")[0] != 429

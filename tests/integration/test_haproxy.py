@@ -11,20 +11,18 @@ with Retry-After, or the stale copy of a page Varnish holds."""
 from __future__ import annotations
 
 import http.client
-import os
 import socket
-import subprocess
 import threading
 import time
 
 import pytest
 
-from tests.conftest import ROOT, build_database, make_settings
+from tests.conftest import build_database, make_settings
 from tests.integration.appserver import app_server
+from tests.integration.edge import haproxy
 from tests.integration.test_varnish import SECRET, ensure_varnish, varnish_server
-from tests.services import ensure_debian_packages, free_port, stop, wait_for_port
+from tests.services import free_port
 
-CONFIG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
 RATE = 40
 # One request at a time per app server (three servers, one app behind them),
 # and one more may wait: the bound is reached with a handful of requests.
@@ -46,7 +44,6 @@ def request(port: int, path: str, method="GET", source="127.0.0.1", headers=None
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    haproxy = ensure_debian_packages(["haproxy"], "/usr/sbin/haproxy")
     ensure_varnish()
     workdir = tmp_path_factory.mktemp("stack")
     settings = make_settings(
@@ -54,47 +51,27 @@ def stack(tmp_path_factory):
         **{"emporium.session.secret": SECRET, "emporium.trusted_proxies": "127.0.0.1"},
     )
     build_database(settings, products=20)
-    edge, apps, varnish = free_port(), free_port(), free_port()
-    with app_server(settings, workdir) as app_port:
-        app = f"127.0.0.1:{app_port}"
-        env = dict(
-            os.environ,
-            EMPORIUM_EDGE=f"127.0.0.1:{edge}",
-            EMPORIUM_VARNISH=f"127.0.0.1:{varnish}",
-            EMPORIUM_APPS_BIND=f"127.0.0.1:{apps}",
-            EMPORIUM_APP1=app,
-            EMPORIUM_APP2=app,
-            EMPORIUM_APP3=app,
-            EMPORIUM_SEARCH=f"127.0.0.1:{free_port()}",
-            EMPORIUM_SEARCH1=app,
-            EMPORIUM_SEARCH2=app,
-            EMPORIUM_EDGE_RATE=str(RATE),
-            EMPORIUM_APP_MAXCONN=str(MAXCONN),
-            EMPORIUM_APP_QUEUE=str(QUEUE),
+    apps, varnish = free_port(), free_port()
+    with (
+        app_server(settings, workdir) as app_port,
+        haproxy(
+            varnish,
+            f"127.0.0.1:{app_port}",
+            apps,
+            EDGE_RATE=RATE,
+            APP_MAXCONN=MAXCONN,
+            APP_QUEUE=QUEUE,
             # Longer than any test holds the servers: the bound is the count.
-            EMPORIUM_APP_QUEUE_TIMEOUT="60s",
-        )
-        check = subprocess.run(
-            [haproxy, "-c", "-f", str(CONFIG)], env=env, capture_output=True, text=True
-        )
-        assert check.returncode == 0, check.stdout + check.stderr
-        process = subprocess.Popen(
-            [haproxy, "-db", "-f", str(CONFIG)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for_port(edge, process=process)
-            # Varnish probes the balancer's monitor URI, as shipped.
-            with varnish_server(apps, workdir, SECRET, varnish, "/apps-health"):
-                deadline = time.monotonic() + 30  # a hang guard
-                while request(edge, "/health")[0] != 200:
-                    assert time.monotonic() < deadline, "the stack never got healthy"
-                    time.sleep(0.2)
-                yield {"edge": edge, "apps": apps, "varnish": varnish}
-        finally:
-            stop(process)
+            APP_QUEUE_TIMEOUT="60s",
+        ) as edge,
+        # Varnish probes the balancer's monitor URI, as shipped.
+        varnish_server(apps, workdir, SECRET, varnish, "/apps-health"),
+    ):
+        deadline = time.monotonic() + 30  # a hang guard
+        while request(edge, "/health")[0] != 200:
+            assert time.monotonic() < deadline, "the stack never got healthy"
+            time.sleep(0.2)
+        yield {"edge": edge, "apps": apps, "varnish": varnish}
 
 
 def test_a_flood_is_stopped_at_the_edge_and_others_pass(stack):

@@ -17,10 +17,10 @@ import pytest
 
 from tests.conftest import ROOT, build_database, make_settings
 from tests.integration.appserver import wait_healthy, write_ini
+from tests.integration.edge import haproxy
 from tests.integration.test_varnish import SECRET, fetch, varnish_server
-from tests.services import ensure_debian_packages, free_port, stop, wait_for_port
+from tests.services import free_port, stop, wait_for_port
 
-CONFIG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
 HOST = {"Host": "shop.test"}
 
 
@@ -51,7 +51,6 @@ def gunicorn_server(settings: dict, workdir: Path):
 @pytest.fixture(scope="module")
 def tiers(tmp_path_factory):
     """(edge port, varnish port): HAProxy → Varnish → app."""
-    haproxy = ensure_debian_packages(["haproxy"], "/usr/sbin/haproxy")
     workdir = tmp_path_factory.mktemp("scheme")
     settings = make_settings(
         f"sqlite:///{workdir / 'shop.sqlite'}",
@@ -61,33 +60,9 @@ def tiers(tmp_path_factory):
     with (
         gunicorn_server(settings, workdir) as app_port,
         varnish_server(app_port, workdir, SECRET) as varnish_port,
+        haproxy(varnish_port, f"127.0.0.1:{varnish_port}", EDGE_RATE=1000) as edge,
     ):
-        edge_port = free_port()
-        varnish = f"127.0.0.1:{varnish_port}"
-        env = dict(
-            os.environ,
-            EMPORIUM_EDGE=f"127.0.0.1:{edge_port}",
-            EMPORIUM_VARNISH=varnish,
-            EMPORIUM_APPS_BIND=f"127.0.0.1:{free_port()}",
-            EMPORIUM_APP1=varnish,
-            EMPORIUM_APP2=varnish,
-            EMPORIUM_APP3=varnish,
-            EMPORIUM_SEARCH=f"127.0.0.1:{free_port()}",
-            EMPORIUM_SEARCH1=varnish,
-            EMPORIUM_SEARCH2=varnish,
-            EMPORIUM_EDGE_RATE="1000",
-        )
-        process = subprocess.Popen(
-            [haproxy, "-db", "-f", str(CONFIG)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for_port(edge_port, process=process)
-            yield edge_port, varnish_port
-        finally:
-            stop(process)
+        yield edge, varnish_port
 
 
 @pytest.mark.parametrize("path", ["/sitemap.xml", "/robots.txt"])
