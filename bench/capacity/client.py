@@ -37,9 +37,10 @@ class Pool:
                 else:
                     conn = self.idle.pop()
                 try:
-                    response, keep = await asyncio.wait_for(
-                        self._exchange(conn, request), self.timeout
-                    )
+                    # A timer, not the task per request wait_for makes: the
+                    # generator's CPU is the store's box's too.
+                    async with asyncio.timeout(self.timeout):
+                        response, keep = await self._exchange(conn, request)
                 except (ConnectionError, asyncio.IncompleteReadError) as error:
                     conn[1].close()
                     # A kept-alive connection the server had closed: once more

@@ -21,6 +21,7 @@ class Sample:
     new: bool  # the session's first request (no cookie yet)
     status: int
     ms: float
+    cache: str = ""  # Varnish's X-Cache (HIT, MISS, PASS, HIT-STALE), if any
 
 
 class Engine:
@@ -53,11 +54,21 @@ class Engine:
         # only spend the box's memory and CPU holding them.
         self.max_sessions = max_sessions
         self.dropped = 0
+        # How late the engine's own loop wakes (a 50 ms tick's overshoot):
+        # what of a request's time is the generator's, not the store's.
+        self.loop_lags: list[float] = []
 
     async def arrive(self, multiple: float, seconds: float) -> None:
         """New sessions at ``multiple`` × the peak's 56 a second (Poisson)
         for ``seconds``; those still running go on afterwards."""
         rate = NEW_SESSIONS * multiple
+        watcher = asyncio.create_task(self.watch())
+        try:
+            await self._arrive(rate, seconds)
+        finally:
+            watcher.cancel()
+
+    async def _arrive(self, rate: float, seconds: float) -> None:
         start = time.monotonic()
         due = start + self.rng.expovariate(rate)
         while due < start + seconds:
@@ -78,6 +89,13 @@ class Engine:
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
             due += self.rng.expovariate(rate)
+
+    async def watch(self, tick: float = 0.05) -> None:
+        """Records the loop's lateness every ``tick`` until cancelled."""
+        while True:
+            due = time.monotonic() + tick
+            await asyncio.sleep(tick)
+            self.loop_lags.append(max(0.0, time.monotonic() - due))
 
     async def hold(self) -> None:
         """Until no checkout is in flight. Every new request waits for
@@ -125,7 +143,7 @@ class Engine:
                 self.orders.append(response.json().get("number", "?"))
             self.samples.append(
                 Sample(done, request.kind, request.page, new, response.status,
-                       (done - start) * 1000)
+                       (done - start) * 1000, response.headers.get("x-cache", ""))
             )  # fmt: skip
             new = False
             if request.think:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import Counter
 from pathlib import Path
 
 from bench.capacity import shoppers
 from bench.capacity.plots import bars
-from bench.capacity.steps import Step, carried
+from bench.capacity.steps import Knee, Step, knee, percentile
 
 
 def step_line(step: Step) -> str:
@@ -32,7 +33,13 @@ def _table(head: list[str], rows: list[list]) -> list[str]:
 
 
 def write(
-    out: Path, steps: list[Step], timings: dict, login, products: int, engine
+    out: Path,
+    steps: list[Step],
+    timings: dict,
+    login,
+    products: int,
+    engine,
+    costs: dict[str, float] | None = None,
 ) -> list[str]:
     names = [s.name for s in steps]
     kinds = list(dict.fromkeys(k for s in steps for k in s.latencies()))
@@ -58,11 +65,11 @@ def write(
     title = f"CPU per component (cores of the box's {os.cpu_count()})"
     (out / "cpu.svg").write_text(bars(title, names, cpu, "cores", stacked=True))
 
-    best = carried([s for s in steps if not s.name.startswith("cold")])
+    found = knee([s for s in steps if not s.name.startswith("cold")],
+                 os.cpu_count() or 1)  # fmt: skip
+    best = found.carried
     multiple = best.multiple if best else 0.0
-    store_cores = (os.cpu_count() or 1) - (
-        best.cpu.get("generator", 0.0) if best else 0.0
-    )
+    store_cores = found.store_cores
     per_core = multiple / store_cores if store_cores > 0 else 0.0
     md = [
         "# Capacity: the Christmas 2000 peak on this box",
@@ -104,6 +111,15 @@ def write(
         [[*key] + [s.refusals().get(key, 0) for s in steps] for key in refused],
     )
     md += ["## Varnish", ""] + _varnish(steps)
+    md += [
+        "How Varnish answered each kind of request, as the shoppers saw it "
+        "(its X-Cache header), per page view: what reaches the app servers "
+        "is the misses and passes.",
+        "",
+    ]
+    for s in steps:
+        md += [f"### {s.name}", ""] + _cache_by_kind(s)
+    md += _app_costs(steps, costs or {})
     md += ["## Object cache hit ratio per tier and partition (apps' /metrics)", ""]
     keys = sorted({k for s in steps for k in s.cache})
     md += _table(
@@ -129,7 +145,8 @@ def write(
         ["check", *names],
         [[k] + [s.invariants.get(k, "") for s in steps] for k in checks],
     )
-    generator = best.cpu.get("generator", 0.0) if best else 0.0
+    generator = (os.cpu_count() or 1) - store_cores
+    md += ["## Where the knee is", "", *_knee(found), ""]
     lines = [
         f"capacity_products: {products}",
         *(f"capacity_{k}_seconds: {v:.1f}" for k, v in timings.items()),
@@ -140,6 +157,13 @@ def write(
           for s in steps),
         *(f"capacity_{_slug(s.name)}_failed: {s.failures()}" for s in steps),
         f"capacity_orders_answered_201: {len(engine.orders)}",
+        *(f"capacity_{_slug(s.name)}_store_cpu_ms_per_page_view: "
+          f"{s.store_ms_per_page_view():.1f}" for s in steps),
+        *(f"capacity_app_cpu_ms_per_{kind}_miss: {ms:.1f}"
+          for kind, ms in (costs or {}).items()),
+        f"capacity_knee: {_between(found)}",
+        f"capacity_saturation_estimate: {found.saturation:.2f}× "
+        f"({found.saturation * shoppers.PAGE_VIEWS:.0f} page views/s)",
         f"capacity_per_store_core: {per_core:.2f}× "
         f"(the generator's {generator:.2f} cores taken out)",
         f"capacity: this box carries {multiple:g}× the Christmas 2000 peak "
@@ -148,6 +172,64 @@ def write(
     md += ["## Figures", "", "```", *lines, "```", "", lines[-1], ""]
     (out / "report.md").write_text("\n".join(md))
     (out / "steps.json").write_text(json.dumps([_json(s) for s in steps], indent=1))
+    return lines
+
+
+def _app_costs(steps: list[Step], costs: dict[str, float]) -> list[str]:
+    """What the app's CPU per page view is made of: each kind's misses and
+    passes per page view (the last step) × its CPU per request, measured
+    after the ladder on one app server asked directly."""
+    if not costs or not steps:
+        return []
+    last = steps[-1]
+    pages = max(1, sum(1 for x in last.samples if x.page))
+    seen = last.cache_by_kind()
+    rows, total = [], 0.0
+    for kind, ms in costs.items():
+        went = seen.get(kind, Counter())
+        per_page = (went.get("MISS", 0) + went.get("PASS", 0)) / pages
+        total += per_page * ms
+        rows.append([kind, f"{ms:.1f}", f"{per_page:.3f}", f"{per_page * ms:.1f}"])
+    app = last.cpu.get("app", 0.0) * last.seconds * 1000 / pages
+    return [
+        "## What the app's CPU per page view is made of",
+        "",
+        "App CPU per request of each kind, asked of one app server directly "
+        "after the ladder (distinct URLs, one at a time: a Varnish miss as "
+        f"the catalog's long tail makes it), times that kind's misses and "
+        f"passes per page view at {last.name}. These kinds account for "
+        f"{total:.1f} of the {app:.1f} ms of app CPU per page view there; "
+        "the rest is the passes (cart, checkout, account, login, API).",
+        "",
+        *_table(["kind", "app CPU ms per request", "misses and passes per page view",
+                 "app CPU ms per page view"], rows),
+    ]  # fmt: skip
+
+
+def _between(found: Knee) -> str:
+    low = f"×{found.carried.multiple:g} carries" if found.carried else "no step carries"
+    high = f"×{found.failed.multiple:g} does not" if found.failed else "none above"
+    return f"{low}, {high}"
+
+
+def _knee(found: Knee) -> list[str]:
+    """The knee between the measured steps, and the estimate from CPU."""
+    basis = found.carried or found.failed
+    lines = [
+        f"The knee is the highest step with no failed request and p99 < 100 ms "
+        f"for every kind of request, every lower step carrying too: "
+        f"{_between(found)}."
+    ]
+    if basis is not None:
+        lines.append(
+            f"At {basis.name} the store (every tier, the generator and the rest "
+            f"of the machine left out) spent {basis.store_ms_per_page_view():.1f} "
+            f"ms of CPU per page view; its {found.store_cores:.2f} cores (the "
+            f"box's less the generator's) are full at about "
+            f"{found.saturation * shoppers.PAGE_VIEWS:.0f} page views a second, "
+            f"×{found.saturation:.2f} of the peak. Latency passes 100 ms before "
+            f"the cores are full, so the knee lies below that."
+        )
     return lines
 
 
@@ -166,12 +248,14 @@ def _rates(steps: list[Step]) -> list[str]:
                 f"{got['orders']:.2f} / {want['orders']:.1f}",
                 f"{len(s.samples) / s.seconds:.0f}",
                 f"{s.app_requests / pages:.2f}",
+                f"{percentile(s.loop_lags, 0.99) * 1000:.0f}",
                 "; ".join(s.why_not()) or "carries",
             ]
         )
     head = ["step", "s", "page views", "good page views", "new sessions", "orders",
             "requests/s",
-            "app requests per page view", "verdict"]  # fmt: skip
+            "app requests per page view",
+            "generator's loop late, p99 ms", "verdict"]  # fmt: skip
     return _table(head, rows)
 
 
@@ -197,6 +281,23 @@ def _varnish(steps: list[Step]) -> list[str]:
     return _table(head, rows)
 
 
+CACHE_STATES = ("HIT", "HIT-STALE", "MISS", "PASS", "")
+
+
+def _cache_by_kind(step: Step) -> list[str]:
+    pages = max(1, sum(1 for x in step.samples if x.page))
+    rows = []
+    for kind, seen in step.cache_by_kind().items():
+        total = sum(seen.values())
+        rows.append(
+            [kind, f"{total / pages:.3f}"]
+            + [f"{seen.get(state, 0) / pages:.3f}" for state in CACHE_STATES]
+        )
+    head = ["kind", "requests", "hits", "stale hits", "misses", "passes",
+            "not from Varnish"]  # fmt: skip
+    return _table(head, rows)
+
+
 def _json(s: Step) -> dict:
     return {
         "name": s.name,
@@ -212,8 +313,11 @@ def _json(s: Step) -> dict:
         "latencies": s.latencies(),
         "cpu": s.cpu,
         "varnish": s.varnish,
+        "cache_by_kind": s.cache_by_kind(),
         "cache": {f"{t} {p}": v for (t, p), v in s.cache.items()},
         "app_requests": s.app_requests,
+        "loop_late_p99_ms": percentile(s.loop_lags, 0.99) * 1000,
+        "store_cpu_ms_per_page_view": s.store_ms_per_page_view(),
         "invariants": s.invariants,
         "broken": s.broken,
         "why_not": s.why_not(),

@@ -3,13 +3,15 @@
 Starts the production layout with ``deploy/cluster.py`` in a folder of its
 own, seeds the catalog, then offers the article's peak at each step of the
 ladder, open-loop, and writes the report under ``var/capacity/``. Nothing is
-warmed by hand: the first minute at ×1 is reported apart, as "cold".
+warmed by hand: the first minute, at the ladder's first rate, is reported
+apart as "cold".
 
 Settings (environment):
   CAPACITY_PRODUCTS      products seeded                 (100000)
-  CAPACITY_LADDER        multiples of the peak           ("1 3 10")
+  CAPACITY_LADDER        multiples of the peak           ("0.1 0.3 1 3 10")
   CAPACITY_STEP_SECONDS  seconds per step                (120)
-  CAPACITY_COLD_SECONDS  the cold first step at ×1       (60; 0 leaves it out)
+  CAPACITY_COLD_SECONDS  the cold first step, at the ladder's first rate
+                                                         (60; 0 leaves it out)
   CAPACITY_WORKERS       gunicorn workers per app server (2)
   CAPACITY_ACCOUNTS      customer accounts to log in as  (1000)
   CAPACITY_THINK         mean seconds between pages      (1.0)
@@ -17,6 +19,8 @@ Settings (environment):
   CAPACITY_CONNECTIONS   the generator's connections     (2000)
   CAPACITY_MAX_SESSIONS  sessions in flight at most; arrivals past it are
                          dropped and counted              (5000)
+  CAPACITY_PROBE_REQUESTS  after the ladder, requests of each kind asked of
+                         one app server directly for its CPU per request (100)
   EMPORIUM_EDGE_RATE     the edge's per-client limit; every shopper comes
                          from 127.0.0.1 here, so it is lifted (1000000)
   EMPORIUM_EDGE_BURST    the edge's per-client burst limit, lifted likewise
@@ -30,10 +34,14 @@ import shutil
 import time
 from pathlib import Path
 
-from bench.capacity import probes, report, store
+from bench.capacity import misses, probes, report, store
 from bench.capacity.client import Pool
 from bench.capacity.engine import Engine
 from bench.capacity.steps import Step
+
+# The article's ×1, ×3 and ×10, below them ×0.1 and ×0.3 to find the knee
+# of a store that does not carry ×1.
+LADDER = "0.1 0.3 1 3 10"
 
 
 def setting(name: str, default: str) -> str:
@@ -51,7 +59,7 @@ async def ladder(
         cpu0 = probes.cpu_by_component(roots, os.getpid())
         varnish0 = probes.varnish_counters(varnish_dir)
         metrics0 = probes.app_metrics(store.APP_PORTS)
-        engine.lag, engine.dropped = 0.0, 0
+        engine.lag, engine.dropped, engine.loop_lags = 0.0, 0, []
         start, first = time.monotonic(), len(engine.samples)
         engine.release()
         await engine.arrive(multiple, seconds)
@@ -63,6 +71,7 @@ async def ladder(
         answered = [x for x in engine.samples[first:] if x.done <= end]
         step = Step(name, multiple, end - start, answered, lag=engine.lag, held=held)
         step.dropped = engine.dropped
+        step.loop_lags = engine.loop_lags
         cpu1 = probes.cpu_by_component(roots, os.getpid())
         step.cpu = {k: (cpu1.get(k, 0) - cpu0.get(k, 0)) / step.seconds for k in cpu1}
         varnish1 = probes.varnish_counters(varnish_dir)
@@ -154,9 +163,12 @@ def main() -> None:
     products = int(setting("CAPACITY_PRODUCTS", "100000"))
     step_seconds = float(setting("CAPACITY_STEP_SECONDS", "120"))
     cold = float(setting("CAPACITY_COLD_SECONDS", "60"))
-    multiples = [float(x) for x in setting("CAPACITY_LADDER", "1 3 10").split()]
+    multiples = [float(x) for x in setting("CAPACITY_LADDER", LADDER).split()]
     accounts = int(setting("CAPACITY_ACCOUNTS", "1000"))
-    plan = ([("cold ×1", 1.0, cold)] if cold else []) + [
+    # The cold minute at the ladder's first rate: a store past its knee
+    # there would leave a backlog of sessions to the step after it.
+    first = min(multiples)
+    plan = ([(f"cold ×{first:g}", first, cold)] if cold else []) + [
         (f"×{m:g}", m, step_seconds) for m in multiples
     ]
     workdir = out / "cluster"
@@ -180,9 +192,14 @@ def main() -> None:
         login = store.login_cost()
         catalog = store.catalog(accounts=accounts)
         steps, engine = asyncio.run(replay(cluster, catalog, plan))
+        app1 = next(pid for pid, name in cluster.roots().items() if name == "app1")
+        costs = misses.app_cpu_per_request(
+            catalog, store.APP_PORTS[0], app1,
+            int(setting("CAPACITY_PROBE_REQUESTS", "100")),
+        )  # fmt: skip
     finally:
         cluster.stop()  # its logs stay in var/capacity/cluster/ until the next run
-    lines = report.write(out, steps, timings, login, products, engine)
+    lines = report.write(out, steps, timings, login, products, engine, costs)
     print("\n".join(lines))
 
 

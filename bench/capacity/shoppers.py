@@ -271,7 +271,8 @@ class Session:
             path = unescape(match.group(1) or match.group(2))
             if path.endswith(_ASSET_TYPES) and path not in self.seen_assets:
                 self.seen_assets.add(path)
-                yield from self._send(Request("GET", path, "asset"))
+                kind = "image" if path.startswith("/images/") else "asset"
+                yield from self._send(Request("GET", path, kind))
         for path in script_fragments(html, self.jar.cookies):
             yield from self._send(
                 Request("GET", path, "fragment", headers={"Accept": "application/json"})
@@ -329,13 +330,15 @@ class Session:
             return
         product = self.catalog.product(self.rng)
         token = yield from self._token()
+        if not token:
+            return  # no page came with a token (all errors): no form to send
         body = json.dumps({"product_id": product, "quantity": 1}).encode()
         response = yield from self._page(
             "add-to-cart",
             "/api/v1/cart/items",
             "POST",
             body,
-            {"Content-Type": "application/json", "X-CSRF-Token": token or ""},
+            {"Content-Type": "application/json", "X-CSRF-Token": token},
         )
         if response.status in (200, 201):
             self.cart[product] = self.cart.get(product, 0) + 1
@@ -351,6 +354,8 @@ class Session:
         if not self.cart:
             return  # nothing in it after all (sold out): the shopper leaves
         token = yield from self._token()
+        if not token:
+            return
         body = json.dumps(
             {
                 "email": f"shopper-{self.rng.randrange(10**9)}@example.com",
@@ -370,7 +375,7 @@ class Session:
         ).encode()
         headers = {
             "Content-Type": "application/json",
-            "X-CSRF-Token": token or "",
+            "X-CSRF-Token": token,
             "Idempotency-Key": str(uuid.UUID(int=self.rng.getrandbits(128))),
         }
         for _ in range(1 + CHECKOUT_RETRIES):

@@ -7,9 +7,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from bench.capacity.shoppers import GROUPS, scaled
+from bench.capacity.shoppers import GROUPS, PAGE_VIEWS, scaled
 
 P99_LIMIT_MS = 100.0
+# What the store is made of, for its CPU per page view (the generator and
+# the rest of the machine left out).
+STORE = ("haproxy", "varnish", "app", "search", "postgresql", "redis")
 # A step counts only if the generator offered what it should: arrivals on
 # time and at least this share of the target page views (Poisson noise and
 # the sessions still ramping up at the cold start take a few per cent).
@@ -49,6 +52,7 @@ class Step:
     lag: float = 0.0
     held: float = 0.0  # seconds the checkouts took to drain after the step
     dropped: int = 0  # arrivals the generator did not offer (too many in flight)
+    loop_lags: list = field(default_factory=list)  # the engine's loop, s late
 
     @property
     def target(self) -> dict[str, float]:
@@ -95,6 +99,15 @@ class Step:
             (x.kind, x.status) for x in self.samples if x.status >= 400 or not x.status
         )
 
+    def cache_by_kind(self) -> dict[str, Counter]:
+        """kind → how Varnish answered it (its X-Cache: HIT, HIT-STALE,
+        MISS, PASS; empty when Varnish did not answer: the edge's own
+        refusals, no answer)."""
+        out: dict[str, Counter] = defaultdict(Counter)
+        for x in self.samples:
+            out[x.kind][x.cache] += 1
+        return dict(out)
+
     def failures(self) -> int:
         return sum(n for status, n in self.statuses().items() if failed(status))
 
@@ -137,6 +150,12 @@ class Step:
         reasons += self.broken
         return reasons
 
+    def store_ms_per_page_view(self) -> float:
+        """Milliseconds of the store's CPU (every tier) per page view."""
+        pages = sum(1 for x in self.samples if x.page)
+        busy = sum(self.cpu.get(c, 0.0) for c in STORE) * self.seconds
+        return busy * 1000 / pages if pages else 0.0
+
     def page_views_per_request(self) -> float:
         pages = sum(1 for x in self.samples if x.page)
         return len(self.samples) / pages if pages else 0.0
@@ -150,3 +169,32 @@ def carried(steps: list[Step]) -> Step | None:
             break
         best = step
     return best
+
+
+@dataclass
+class Knee:
+    """Where the knee lies: the highest step that carries (every lower one
+    too), the first that does not, and the multiple at which the store's
+    cores would be full at the CPU per page view it spent at the last step
+    below saturation (an estimate between the two measured steps)."""
+
+    carried: Step | None
+    failed: Step | None
+    store_cores: float  # the box's cores less the generator's at that step
+    saturation: float  # × the peak, estimated from the CPU per page view
+
+
+def knee(steps: list[Step], cores: int) -> Knee:
+    ladder = sorted(steps, key=lambda s: s.multiple)
+    best = carried(ladder)
+    above = next((s for s in ladder if best is None or s.multiple > best.multiple),
+                 None)  # fmt: skip
+    # The CPU per page view of the step that carries, else of the lowest
+    # (closest to an unsaturated store).
+    basis = best or (ladder[0] if ladder else None)
+    if basis is None:
+        return Knee(None, None, float(cores), 0.0)
+    store_cores = cores - basis.cpu.get("generator", 0.0)
+    cost = basis.store_ms_per_page_view()
+    saturation = store_cores * 1000 / cost / PAGE_VIEWS if cost else 0.0
+    return Knee(best, above, store_cores, saturation)

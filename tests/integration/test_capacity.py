@@ -66,6 +66,37 @@ def test_product_popularity_follows_zipf():
     assert 6 < drawn[1] / drawn[10] < 15
 
 
+def drive(session: shoppers.Session, answer) -> list[shoppers.Request]:
+    """Runs ``session`` against ``answer`` (request → Response); what it sent."""
+    sent, steps = [], session.steps()
+    try:
+        request = next(steps)
+        while True:
+            sent.append(request)
+            request = steps.send(answer(request))
+    except StopIteration:
+        return sent
+
+
+def test_a_shopper_without_a_token_sends_no_cart_write():
+    """A shopper whose pages all failed has no token and no form: it sends
+    no add to cart or checkout (an empty token would only be refused 403)."""
+    catalog = shoppers.Catalog(products=50, fronts=["/"], categories=["/c"])
+    session = shoppers.Session(catalog, random.Random(3), think=0)
+    session.kinds = ["product", "cart", "cart", "checkout", "checkout"]
+    sent = drive(session, lambda r: shoppers.Response(503, {}))
+    assert [r.kind for r in sent] == ["product", "api-cart", "api-cart",
+                                      "checkout-form"]  # fmt: skip
+
+    # With the cookie's token the add goes, carrying it.
+    session = shoppers.Session(catalog, random.Random(3), think=0)
+    session.kinds = ["product", "cart"]
+    cookie = {"set-cookie": "emporium_csrf=abc123; Path=/"}
+    sent = drive(session, lambda r: shoppers.Response(200, cookie))
+    assert [r.kind for r in sent] == ["product", "add-to-cart"]
+    assert sent[-1].headers["X-CSRF-Token"] == "abc123"
+
+
 @pytest.fixture
 def workdir():
     path = new_cluster_workdir("emporium-capacity-")
@@ -84,6 +115,7 @@ def test_a_tiny_replay_writes_the_report_and_keeps_the_invariants(workdir):
         CAPACITY_WORKERS="1",
         CAPACITY_ACCOUNTS="20",
         CAPACITY_THINK="0.05",  # whole sessions, checkouts included, in seconds
+        CAPACITY_PROBE_REQUESTS="5",
     )
     # Started as a shell starts a background job: SIGINT ignored. The
     # runner stops the cluster with SIGINT all the same.
@@ -100,10 +132,18 @@ def test_a_tiny_replay_writes_the_report_and_keeps_the_invariants(workdir):
 
     report = (workdir / "report.md").read_text()
     assert LAST_LINE.fullmatch(report.strip().splitlines()[-1])
+    # Where the app's requests come from, and what each kind costs it.
+    for section in (
+        "## Where the knee is",
+        "### ×0.2",
+        "## What the app's CPU per page view is made of",
+    ):
+        assert section in report, section
+    assert re.search(r"^capacity_app_cpu_ms_per_product_miss: [\d.]+$", output, re.M)
     for plot in ("rates.svg", "p99.svg", "cpu.svg"):
         assert (workdir / plot).read_text().startswith("<svg")
     steps = json.loads((workdir / "steps.json").read_text())
-    assert [s["name"] for s in steps] == ["cold ×1", "×0.1", "×0.2"]
+    assert [s["name"] for s in steps] == ["cold ×0.1", "×0.1", "×0.2"]
     assert sum(s["requests"] for s in steps) > 0
     for step in steps:
         checks = step["invariants"]
