@@ -4,12 +4,11 @@ views every section's front, category and product pages use."""
 from pyramid.config import Configurator
 
 from emporium.events import SchemaMigrated
-from emporium.interfaces import IProductCatalog, IStoreSection
+from emporium.interfaces import IProductCatalog
 
 
 def includeme(config: Configurator) -> None:
     from emporium.database import Base
-    from emporium_catalog import views
     from emporium_catalog.interfaces import IProductReader, IProductWriter
     from emporium_catalog.models import Category, Product
     from emporium_catalog.products import (
@@ -68,45 +67,6 @@ def includeme(config: Configurator) -> None:
             "Arts & Crafts",
         ),
     )
-    # The front of every section, unless its plugin registers its own.
-    config.add_view(
-        views.section_front,
-        context=IStoreSection,
-        renderer="section.pt",
-        request_method="GET",
-    )
-    config.add_view(
-        views.category_page,
-        route_name="category",
-        renderer="category.pt",
-        request_method="GET",
-    )
-    config.add_view(
-        views.product_page,
-        route_name="product",
-        renderer="product.pt",
-        request_method="GET",
-    )
-    config.add_view(
-        views.product_image, route_name="product_image", request_method="GET"
-    )
-    # The JSON API: products list and detail.
-    from emporium_catalog import api
-
-    config.add_openapi_fragment("emporium_catalog:openapi.yaml")
-    config.add_route("api.products", "/api/v1/products")
-    config.add_route("api.product", "/api/v1/products/{id}")
-    config.add_view(
-        api.list_products,
-        route_name="api.products",
-        request_method="GET",
-        openapi=True,
-        renderer="json",
-    )
-    config.add_view(
-        api.get_product,
-        route_name="api.product",
-        request_method="GET",
-        openapi=True,
-        renderer="json",
-    )
+    # Section fronts, category and product pages, and the JSON API.
+    config.include("emporium_catalog.views")
+    config.include("emporium_catalog.api")

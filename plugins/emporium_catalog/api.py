@@ -96,3 +96,11 @@ def get_product(request):
         raise HTTPNotFound()
     request.response.cache_control = "public, max-age=60"
     return product_json(product, get_section(request.registry, product.section))
+
+
+def includeme(config) -> None:
+    config.add_openapi_fragment("emporium_catalog:openapi.yaml")
+    for view, route in ((list_products, "api.products"), (get_product, "api.product")):
+        config.add_view(
+            view, route_name=route, request_method="GET", openapi=True, renderer="json"
+        )

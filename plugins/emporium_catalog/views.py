@@ -137,3 +137,25 @@ def product_image(request):
     response = Response(svg, content_type="image/svg+xml", charset="utf-8")
     response.cache_control = "public, max-age=86400"
     return response
+
+
+def includeme(config) -> None:
+    from emporium.interfaces import IStoreSection
+
+    # The front of every section, unless its plugin registers its own.
+    config.add_view(
+        section_front,
+        context=IStoreSection,
+        renderer="section.pt",
+        request_method="GET",
+    )
+    config.add_view(
+        category_page,
+        route_name="category",
+        renderer="category.pt",
+        request_method="GET",
+    )
+    config.add_view(
+        product_page, route_name="product", renderer="product.pt", request_method="GET"
+    )
+    config.add_view(product_image, route_name="product_image", request_method="GET")
