@@ -56,8 +56,12 @@ def parse_moment(field: str, text: str, zone) -> datetime | None:
 
 
 def local_text(moment: datetime | None, zone) -> str:
-    """``moment`` as the editor's form shows it, in the store's time zone."""
-    return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    """``moment`` as the editor's form shows it, in the store's time zone (to
+    the minute, or to the second when it has seconds: saved again, it stays)."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(zone)
+    return local.strftime("%Y-%m-%dT%H:%M:%S" if local.second else "%Y-%m-%dT%H:%M")
 
 
 def _url(field: str, text: str) -> str:

@@ -249,6 +249,27 @@ def test_bad_fields_are_named(editor, field, value):
     assert f'data-field="{field}"' in answer.text
 
 
+def test_a_window_to_the_second_keeps_its_seconds_when_saved_again(editor, engine):
+    starts = "2031-05-01T09:30:15"
+    name = slug()
+    saved = save(
+        editor, kind="text", slug=name, title="To the second", page="home",
+        slot="editorial", state="draft", starts_at=starts, ends_at="2031-05-02T10:00",
+    )  # fmt: skip
+    edit = editor.get(saved.location)
+    assert edit.html.select_one("#f-starts_at")["value"] == starts
+    assert edit.html.select_one("#f-starts_at")["step"] == "1"
+    assert edit.html.select_one("#f-ends_at")["value"] == "2031-05-02T10:00"
+    assert not edit.html.select_one("#f-ends_at").has_attr("step")
+    assert edit.html.select_one("#p-as_of")["value"] == starts
+    form(editor, saved.location, title="Still to the second").submit(status=303)
+    with Session(engine) as session:
+        item = session.scalar(select(ContentItem).where(ContentItem.slug == name))
+    assert item.starts_at.replace(tzinfo=UTC) == datetime(
+        2031, 5, 1, 9, 30, 15, tzinfo=UTC
+    )
+
+
 def test_versions_diff_and_revert_are_kept_and_audited(editor, engine):
     name = slug()
     created = save(editor, kind="page", slug=name, title="Old title", body="one")
