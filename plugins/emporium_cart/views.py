@@ -20,8 +20,10 @@ from emporium_cart.services import Owner
 
 def owner(request, create: bool = False) -> Owner:
     session = request.session
-    if create:
+    if create and not session.persisted:
         # The session is stored with the cart, so its timeouts apply to both.
+        # A stored one is not written again: reading it refreshes its idle
+        # time every few minutes, and a write would drop its cached copy.
         session.changed()
     session_id = session.id
     return Owner(session_id, session.get("user_id"))
