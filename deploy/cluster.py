@@ -415,7 +415,7 @@ def main() -> None:
              "-f", str(ROOT / "deploy" / "varnish" / "emporium.vcl"),
              # emporium-site.vcl beside it: the apps behind HAProxy on APPS.
              "-p", f"vcl_path={ROOT / 'deploy' / 'varnish'}",
-             "-s", "malloc,256m"],
+             "-s", os.environ.get("EMPORIUM_VARNISH_STORAGE") or "malloc,256m"],
             VARNISH,
             env=env,
         )  # fmt: skip

@@ -76,7 +76,7 @@ def varnish_counters(workdir: Path) -> dict[str, int]:
     out = subprocess.run(
         ["varnishstat", "-n", str(workdir), "-1", "-j",
          "-f", "MAIN.cache_*", "-f", "MAIN.s_pass", "-f", "MAIN.client_req",
-         "-f", "MAIN.s_synth"],
+         "-f", "MAIN.s_synth", "-f", "MAIN.n_lru_nuked"],
         capture_output=True, text=True, timeout=20,
     )  # fmt: skip
     if out.returncode != 0:

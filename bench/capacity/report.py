@@ -268,7 +268,8 @@ def _latency(step: Step, kind: str) -> str:
 def _varnish(steps: list[Step]) -> list[str]:
     head = ["step", "hits", "misses", "passes", "grace hits",
             "hit ratio (hits ÷ hits+misses)",
-            "answered from cache (hits ÷ requests)"]  # fmt: skip
+            "answered from cache (hits ÷ requests)",
+            "evicted for room"]  # fmt: skip
     rows = []
     for s in steps:
         hit, miss = s.varnish.get("cache_hit", 0), s.varnish.get("cache_miss", 0)
@@ -276,7 +277,7 @@ def _varnish(steps: list[Step]) -> list[str]:
         rows.append(
             [s.name, hit, miss, s.varnish.get("s_pass", 0),
              s.varnish.get("cache_hit_grace", 0), _ratio(hit, miss),
-             _ratio(hit, asked - hit)]
+             _ratio(hit, asked - hit), s.varnish.get("n_lru_nuked", 0)]
         )  # fmt: skip
     return _table(head, rows)
 

@@ -24,6 +24,8 @@ Settings (environment):
   EMPORIUM_EDGE_RATE     the edge's per-client limit; every shopper comes
                          from 127.0.0.1 here, so it is lifted (1000000)
   EMPORIUM_EDGE_BURST    the edge's per-client burst limit, lifted likewise
+  EMPORIUM_VARNISH_STORAGE  Varnish's storage: room for the pages and
+                         pictures of a big catalog's tail ("malloc,1g")
 """
 
 from __future__ import annotations
@@ -181,6 +183,9 @@ def main() -> None:
         {
             "EMPORIUM_EDGE_RATE": setting("EMPORIUM_EDGE_RATE", "1000000"),
             "EMPORIUM_EDGE_BURST": setting("EMPORIUM_EDGE_BURST", "1000000"),
+            "EMPORIUM_VARNISH_STORAGE": setting(
+                "EMPORIUM_VARNISH_STORAGE", "malloc,1g"
+            ),
         },
     )
     began = time.monotonic()
