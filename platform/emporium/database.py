@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from emporium.errors import InvalidInput
 from emporium.settings import setting_value
 
 # Constraint names are explicit so that migrations can drop them on any
@@ -207,6 +208,26 @@ def write_intent(view, info):
     return view_with_write_intent
 
 
+def refuse_nul(view, info):
+    """A query value holding a NUL character is the request's 400, before a
+    view can hand it to PostgreSQL (which refuses NUL in text, as a 500)."""
+
+    def view_refusing_nul(context, request):
+        query = request.environ.get("QUERY_STRING", "")
+        if ("%00" in query or "\x00" in query) and getattr(
+            request, "exception", None
+        ) is None:
+            for name, value in request.GET.items():
+                if "\x00" in name or "\x00" in value:
+                    raise InvalidInput(
+                        name.replace("\x00", "\\0"),
+                        "must not contain a NUL character",
+                    )
+        return view(context, request)
+
+    return view_refusing_nul
+
+
 def get_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
@@ -251,3 +272,4 @@ def includeme(config: Configurator) -> None:
     config.registry["dbsession_factory"] = get_session_factory(engine)
     config.add_request_method(_dbsession, "dbsession", reify=True)
     config.add_view_deriver(write_intent, under="INGRESS", over="secured_view")
+    config.add_view_deriver(refuse_nul, under="write_intent", over="secured_view")
