@@ -64,13 +64,20 @@ def _content(registry, product_id: int) -> int:
     """A live content page and three live slots on the home page."""
     from emporium_content.models import ContentItem
 
-    common = {"state": "published", "page": "home", "body": "Chosen *by hand*."}
+    common = {
+        "state": "published",
+        "page": "home",
+        "body": "Chosen *by hand*: [all our books](/books/).",
+    }
     with Session(registry["db.engine"]) as dbsession, dbsession.begin():
         found = dbsession.scalar(
             select(ContentItem.id).where(ContentItem.slug == "a11y-gifts")
         )
         if found is not None:
             return found
+        photo = dbsession.scalar(
+            select(Product.image_url).where(Product.id == product_id)
+        )
         page = ContentItem(
             kind="page",
             slug="a11y-gifts",
@@ -84,7 +91,8 @@ def _content(registry, product_id: int) -> int:
                 page,
                 ContentItem(
                     kind="banner", slug="a11y-hero", title="Winter sale",
-                    link_url="/books/", slot="hero", **common,
+                    link_url="/books/", slot="hero", image_url=photo,
+                    image_alt="Kites and tops on a snowy table", **common,
                 ),
                 ContentItem(
                     kind="text", slug="a11y-text", title="Our picks",
