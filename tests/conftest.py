@@ -1,70 +1,45 @@
-"""Fixtures shared by every suite: settings, a migrated and seeded database,
-and the WSGI application."""
+"""What is particular to Emporium's own suite, on the testing kit's fixtures
+(``emporium.testing``, the pytest plugin every project with Emporium
+installed gets): the partner host, modules that run on both databases, and
+the names the suite has long used for the kit's fixtures."""
 
 from __future__ import annotations
 
-import itertools
 import os
-import tempfile
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
 import webtest
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from emporium import migrations
-from emporium.config import configure
-from emporium.seeding import get_seeders
-from tests.services import postgresql_server
+from emporium import testing
+from emporium.testing import build_database  # noqa: F401 (tests import it here)
+from emporium.testing.databases import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT_LOCATION = str(ROOT / "migrations")
-SEED_PRODUCTS = 240
-SEED = 20261126
+SEED_PRODUCTS = testing.SEED_PRODUCTS
+SEED = testing.SEED
+
+# pytester runs the kit's own tests in projects of their own.
+pytest_plugins = ["pytester"]
+# A virtualenv installed before the kit's entry point existed loads it here.
+if "emporium" not in {ep.name for ep in entry_points(group="pytest11")}:
+    pytest_plugins.append("emporium.testing.plugin")
 
 
 def make_settings(database_url: str, **overrides) -> dict:
-    settings = {
-        "here": str(ROOT),
-        "sqlalchemy.url": database_url,
-        "emporium.plugins": "catalog bookstore videogames cart admin content",
-        "emporium.themes.directories": str(ROOT / "themes"),
-        "emporium.themes.hosts": "partner.localhost = partner",
-        "pyramid.reload_templates": "false",
-        # Each app gets its own host-local cache store, never the repository's.
-        "cache.local.arguments.path": tempfile.mkdtemp(prefix="emporium-cache-"),
-        # And its own media store (uploaded photos).
-        "emporium.media.directory": tempfile.mkdtemp(prefix="emporium-media-"),
-        "retry.attempts": "3",
-        "emporium.session.secret": "test-session-key-1 test-session-key-old",
-        "emporium.tokens.secret": "test-token-key-1 test-token-key-old",
-        # Throttling has tests of its own, with low limits.
-        "emporium.throttle.enabled": "false",
-        # Purges are sent once, so that tests can count them (test_varnish
-        # turns the second purge on).
-        "emporium.purge.repeat_after": "0",
-        "emporium.api.strict_responses": "true",
-        # Fast hashing in tests; production keeps Argon2's defaults.
-        "emporium.passwords.time_cost": "1",
-        "emporium.passwords.memory_cost": "1024",
-    }
-    settings.update(overrides)
-    return settings
-
-
-def build_database(settings: dict, products: int = SEED_PRODUCTS):
-    """Migrate a fresh database to head and seed a repeatable catalog."""
-    config = configure(dict(settings))
-    config.commit()
-    registry = config.registry
-    engine = registry["db.engine"]
-    migrations.upgrade(engine, migrations.migration_units(registry), SCRIPT_LOCATION)
-    if products:
-        with Session(engine) as dbsession:
-            for seeder in get_seeders(registry):
-                seeder.seed(dbsession, products, seed=SEED)
-    return config
+    """The kit's settings, with the checkout's themes and the partner host."""
+    return testing.make_settings(
+        database_url,
+        **{
+            "here": str(ROOT),
+            "emporium.themes.directories": str(ROOT / "themes"),
+            "emporium.themes.hosts": "partner.localhost = partner",
+            **overrides,
+        },
+    )
 
 
 def pytest_generate_tests(metafunc):
@@ -76,27 +51,9 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(scope="session")
-def postgresql_url():
+def postgresql_url(emporium_postgresql):
     """A throwaway PostgreSQL server for the whole run."""
-    with postgresql_server() as url:
-        yield url
-
-
-_databases = itertools.count(1)
-
-
-def fresh_database(request, backend: str, tmp_path_factory) -> str:
-    """A new, empty database on ``backend``; returns its URL."""
-    if backend == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "emporium.sqlite"
-        return f"sqlite:///{path}"
-    server = request.getfixturevalue("postgresql_url")
-    name = f"emporium_{next(_databases)}"
-    engine = create_engine(server, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return server.rsplit("/", 1)[0] + f"/{name}"
+    return emporium_postgresql
 
 
 @pytest.fixture(scope="session")
@@ -105,22 +62,29 @@ def database_url(request, database_backend, tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app_settings(database_url) -> dict:
-    settings = make_settings(database_url)
-    build_database(settings)
-    return settings
+def emporium_database_url(database_url) -> str:
+    return database_url
 
 
 @pytest.fixture(scope="session")
-def app_config(app_settings):
-    config = configure(dict(app_settings))
-    config.commit()
-    return config
+def emporium_settings(emporium_database_url) -> dict:
+    return make_settings(emporium_database_url)
 
 
 @pytest.fixture(scope="session")
-def wsgi_app(app_config):
-    return app_config.make_wsgi_app()
+def app_settings(emporium_settings, emporium_database) -> dict:
+    """The settings, once the database is migrated and seeded."""
+    return emporium_settings
+
+
+@pytest.fixture(scope="session")
+def app_config(emporium_config):
+    return emporium_config
+
+
+@pytest.fixture(scope="session")
+def wsgi_app(emporium_app):
+    return emporium_app
 
 
 @pytest.fixture

@@ -9,23 +9,23 @@ from __future__ import annotations
 
 import os
 
-from pyramid.config import Configurator
 from pyramid.router import Router
 
 from emporium.errors import ConfigurationError
-from emporium.plugins import include_plugins
+from emporium.plugins import EmporiumConfigurator, include_plugins
 from emporium.security.production import check_production
 from emporium.settings import normalize_settings, validate, warn_of_unknown
 from emporium.themes import check_templates
 
 
-def configure(settings: dict | None = None) -> Configurator:
+def configure(settings: dict | None = None) -> EmporiumConfigurator:
     settings = normalize_settings(settings or {})
     # Every declared setting the .ini holds is read once: a bad one is named.
     validate(settings)
     # production.ini refuses default secrets and debug features, by name.
     check_production(settings)
-    config = Configurator(settings=settings)
+    # Its directives count their calls by plugin (``emporium plugins``).
+    config = EmporiumConfigurator(settings=settings)
 
     # Request ids first: every later log line carries one.
     config.include("emporium.logs")

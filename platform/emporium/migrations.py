@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from pyramid.config import Configurator
 from pyramid.path import AssetResolver
+from sqlalchemy import MetaData, Table
 from sqlalchemy.engine import Engine
 
 _UNITS = f"{__name__}.units"
@@ -83,12 +84,14 @@ def upgrade(
 def downgrade(
     engine: Engine, units: Iterable[MigrationUnit], script_location: str
 ) -> None:
-    """Take every unit back to an empty schema, the last plugin first."""
+    """Take every unit back to an empty schema, the last plugin first: its
+    tables go, and then its version table, so that nothing of it is left."""
     from alembic import command
 
     for unit in reversed(list(units)):
         with engine.begin() as connection:
             command.downgrade(alembic_config(script_location, unit, connection), "base")
+            Table(unit.version_table, MetaData()).drop(connection, checkfirst=True)
 
 
 def current(engine: Engine, units: Iterable[MigrationUnit]) -> dict[str, str | None]:

@@ -30,6 +30,7 @@ _LOADED = f"{__name__}.loaded"
 log = logging.getLogger(__name__)
 
 _RECORDS = f"{__name__}.records"
+_INCLUDING = f"{__name__}.including"
 
 
 @dataclass
@@ -92,29 +93,32 @@ def check_requirements(name: str, module, loaded: list[str]) -> None:
         )
 
 
+class EmporiumConfigurator(Configurator):
+    """The application's Configurator: every directive added to it (the
+    core's ``add_store_section``, ``add_migrations``, ...) counts its calls
+    for the plugin being included, which ``emporium plugins`` lists."""
+
+    def add_directive(self, name, directive, action_wrap=True):
+        directive = self.maybe_dotted(directive)
+
+        @functools.wraps(directive)
+        def counted(config, *args, **kwargs):
+            uses = config.registry.get(_INCLUDING)
+            if uses is not None:
+                uses[name] += 1
+            return directive(config, *args, **kwargs)
+
+        return super().add_directive(name, counted, action_wrap=action_wrap)
+
+
 @contextmanager
 def _recording_directives(config: Configurator, uses: Counter):
-    """Count each call of a directive (``add_store_section``, ...) while one
-    plugin is included. Pyramid keeps directives in the registry's
-    ``_directives``; each is wrapped for the include and restored after."""
-    directives = getattr(config.registry, "_directives", {})
-    saved = dict(directives)
-
-    def counting(name, directive):
-        @functools.wraps(directive)
-        def call(*args, **kwargs):
-            uses[name] += 1
-            return directive(*args, **kwargs)
-
-        return call
-
-    for name, (directive, action_wrap) in saved.items():
-        directives[name] = (counting(name, directive), action_wrap)
+    """Count the directives called while one plugin is included."""
+    config.registry[_INCLUDING] = uses
     try:
         yield
     finally:
-        for name, entry in saved.items():
-            directives[name] = entry
+        del config.registry[_INCLUDING]
 
 
 def enabled_plugins(settings) -> list[str]:

@@ -49,6 +49,10 @@ STANDALONE_TEMPLATES = ("error.pt",)
 _MACRO_REFERENCE = re.compile(r"""theme\[['"]([^'"\]]+)['"]\]""")
 _OPTIONAL_REFERENCE = re.compile(r"""['"]([^'"]+)['"]\s+in\s+theme\b""")
 
+# The themes installed with Emporium (the checkout's ``themes/`` is a link
+# to this folder).
+BUILTIN_THEMES = os.path.join(os.path.dirname(__file__), "builtin_themes")
+
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
@@ -349,13 +353,31 @@ def _check_one(lookup, path, name, theme, section, seen: set) -> None:
         _check_one(lookup, path, macro, theme, section, seen)
 
 
+def theme_directories(settings) -> list[str]:
+    """The folders of ``emporium.themes.directories`` (paths or asset specs
+    such as ``emporium:builtin_themes``); unset, ``<here>/themes`` when that
+    folder exists, then the themes installed with Emporium, so that an .ini
+    anywhere has the default theme."""
+    from pyramid.path import AssetResolver
+
+    configured = setting_value(settings, "emporium.themes.directories")
+    if not configured:
+        here = settings.get("here")
+        local = os.path.join(here, "themes") if here else None
+        configured = [d for d in (local, BUILTIN_THEMES) if d and os.path.isdir(d)]
+    folders: dict[str, str] = {}
+    for entry in configured:
+        if ":" in entry and not os.path.isabs(entry):
+            entry = AssetResolver().resolve(entry).abspath()
+        # The checkout's link and the folder it names are one layer.
+        folders.setdefault(os.path.realpath(entry), os.path.abspath(entry))
+    return list(folders.values())
+
+
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
-    directories = setting_value(settings, "emporium.themes.directories")
-    if not directories:
-        raise ConfigurationError("emporium.themes.directories is not set")
     lookup = ThemeLookup(
-        directories=[os.path.abspath(d) for d in directories],
+        directories=theme_directories(settings),
         default_theme=setting_value(settings, "emporium.themes.default"),
         host_themes=parse_host_themes(setting_value(settings, "emporium.themes.hosts")),
         auto_reload=setting_value(settings, "pyramid.reload_templates"),

@@ -243,11 +243,6 @@ def normalize_settings(settings: Mapping) -> dict:
     for setting in _DECLARED.values():
         if setting.environment and os.environ.get(setting.environment):
             result[setting.name] = os.environ[setting.environment]
-    if (
-        not (result.get("emporium.themes.directories") or "").strip()
-        and "here" in result
-    ):
-        result["emporium.themes.directories"] = os.path.join(result["here"], "themes")
     return result
 
 

@@ -42,8 +42,9 @@ CORE = declare(
         "emporium.themes.directories",
         WORDS,
         None,
-        "folders holding themes, searched in order",
-        shown="`<here>/themes`",
+        "folders (or asset specs such as `emporium:builtin_themes`) holding"
+        " themes, searched in order",
+        shown="`<here>/themes` when it exists, then Emporium's own themes",
     ),
     Setting(
         "emporium.themes.default",
