@@ -34,6 +34,8 @@ DEFAULT_MAP_SIZE = 1 << 30  # 1 GiB of address space; the file grows as used.
 
 # path -> the environment this process opened there.
 _open_environments: dict[str, lmdb.Environment] = {}
+# The number of the host's last invalidation (HostBus).
+INVALIDATIONS = b"~invalidated"
 # LMDB refuses keys past 511 bytes; a longer one (a key built from a path
 # or a query a client chose) is stored under its digest instead of raising.
 MAX_KEY_BYTES = 400
@@ -111,6 +113,7 @@ class LmdbBackend(_ForkAware, CacheBackend):
         self.max_readers = int(arguments.get("max_readers", 126))
         self._env: lmdb.Environment | None = None
         self._open_lock = threading.Lock()
+        self.emptied = 0  # times this process found the store full
 
     # -- opening, repairing --------------------------------------------------
 
@@ -199,15 +202,25 @@ class LmdbBackend(_ForkAware, CacheBackend):
         try:
             self._write(items)
         except lmdb.MapFullError:
-            log.info("cache store %s is full: emptying it", self.path)
-            self.clear()
-            # Pages freed by a transaction are reused from the one after the
-            # next: commit a small one between.
-            self._write([(b"~", b"")])
+            self.empty_when_full()
             try:
                 self._write(items)
             except lmdb.MapFullError:
                 log.warning("cache store %s: entries larger than map_size", self.path)
+
+    def empty_when_full(self) -> None:
+        """Empty the store that refused a write for want of room (a deletion
+        needs room too: LMDB copies the pages it changes), and count it."""
+        log.info("cache store %s is full: emptying it", self.path)
+        self.emptied += 1
+        with self.env.begin() as txn:
+            sequence = int(txn.get(INVALIDATIONS) or 0)
+        self.clear()
+        # Pages freed by a transaction are reused from the one after the
+        # next: commit a small one between. It carries the invalidation
+        # log's number on, past what the log keeps, so that every process
+        # of the host forgets what it holds (see HostBus.poll).
+        self._write([(INVALIDATIONS, str(sequence + HostBus.KEEP).encode())])
 
     def _write(self, items) -> None:
         with self.env.begin(write=True) as txn:
@@ -218,9 +231,12 @@ class LmdbBackend(_ForkAware, CacheBackend):
         self.delete_multi((key,))
 
     def delete_multi(self, keys: Sequence[str]) -> None:
-        with self.env.begin(write=True) as txn:
-            for key in keys:
-                txn.delete(_store_key(key))
+        try:
+            with self.env.begin(write=True) as txn:
+                for key in keys:
+                    txn.delete(_store_key(key))
+        except lmdb.MapFullError:
+            self.empty_when_full()  # these keys are gone with the rest
 
     def clear(self) -> None:
         env = self.env
@@ -243,7 +259,7 @@ class HostBus:
     """
 
     KEEP = 1_000
-    _SEQUENCE = b"~invalidated"
+    _SEQUENCE = INVALIDATIONS
 
     def __init__(self, store: LmdbBackend, interval: float = 0.05) -> None:
         self.store = store
@@ -261,6 +277,15 @@ class HostBus:
         return int(raw) if raw else 0
 
     def publish(self, keys: Sequence[str]) -> None:
+        try:
+            self._publish(keys)
+        except lmdb.MapFullError:
+            # Emptied, the log starts again: every process that sees the
+            # sequence number go back empties its memory tier.
+            self.store.empty_when_full()
+            self._publish(keys)
+
+    def _publish(self, keys: Sequence[str]) -> None:
         with self.store.env.begin(write=True) as txn:
             number = self._sequence(txn) + 1
             txn.put(self._entry(number), json.dumps(list(keys)).encode())

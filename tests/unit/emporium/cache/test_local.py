@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 
@@ -77,6 +78,52 @@ def test_a_full_store_is_emptied_and_filled_again(tmp_path, caplog):
     assert "is full" in caplog.text
     assert tier.get_multi(["core:199"])[0].payload == big
     assert tier.get_multi(["core:0"]) == [NO_VALUE]
+    tier.close()
+
+
+def _until_refused(write) -> None:
+    """Call ``write`` until LMDB refuses it for want of room: the next
+    identical write is refused too."""
+    import lmdb
+
+    for number in itertools.count():
+        try:
+            write(number)
+        except lmdb.MapFullError:
+            return
+
+
+def test_a_full_store_still_deletes_and_announces(tmp_path):
+    from emporium.cache.local import HostBus
+
+    tier = LmdbBackend({"path": str(tmp_path / "objects"), "map_size": 64 << 10})
+
+    def put(number: int) -> None:
+        with tier.env.begin(write=True) as txn:
+            txn.put(b"core:%d" % number, b"x" * 100)
+
+    def delete(number: int) -> None:
+        with tier.env.begin(write=True) as txn:
+            txn.delete(b"core:%d" % number)
+
+    _until_refused(put)
+    refused = []
+    _until_refused(lambda number: (refused.append(number), delete(number)))
+    # LMDB copies the pages it changes: a deletion needs room too.
+    tier.delete_multi([f"core:{refused[-1]}"])
+    assert tier.emptied == 1
+    assert tier.get_multi([f"core:{refused[-1]}"]) == [NO_VALUE]
+    tier.set_multi({"core:1": make_entry("again", 60)})
+    assert tier.get_multi(["core:1"])[0].payload == "again"
+
+    bus, other = HostBus(tier), HostBus(tier)  # two processes of the host
+    forgotten: list = []
+    other.poll(forgotten.extend, lambda: forgotten.append("all"), force=True)
+    _until_refused(lambda number: bus._publish([f"core:{number}"]))
+    bus.publish(["core:1"])
+    assert tier.emptied == 2
+    other.poll(forgotten.extend, lambda: forgotten.append("all"), force=True)
+    assert forgotten == ["all"]  # the log began again: it forgets everything
     tier.close()
 
 
