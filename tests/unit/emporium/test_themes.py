@@ -8,7 +8,13 @@ import pytest
 from emporium.errors import ConfigurationError
 from emporium.money import from_minor, to_minor
 from emporium.sections import StoreSection
-from emporium.themes import ThemeLookup, format_money, parse_host_themes
+from emporium.themes import (
+    BUILTIN_THEMES,
+    ThemeLookup,
+    format_money,
+    parse_host_themes,
+    theme_directories,
+)
 
 
 def test_parse_host_themes():
@@ -96,3 +102,26 @@ def test_a_theme_no_layer_holds_is_named(tmp_path):
     lookup = ThemeLookup([str(tmp_path)], host_themes={"a.test": "acme"})
     with pytest.raises(ConfigurationError, match="'acme' not found"):
         lookup.check_themes_exist()
+
+
+def test_unset_theme_folders_are_the_installed_themes(tmp_path):
+    assert theme_directories({"here": str(tmp_path)}) == [BUILTIN_THEMES]
+    assert theme_directories({}) == [BUILTIN_THEMES]
+    assert Path(BUILTIN_THEMES, "default", "templates", "layout.pt").is_file()
+
+
+def test_a_themes_folder_beside_the_ini_layers_over_the_installed_ones(tmp_path):
+    (tmp_path / "themes" / "default" / "templates").mkdir(parents=True)
+    assert theme_directories({"here": str(tmp_path)}) == [
+        str(tmp_path / "themes"),
+        BUILTIN_THEMES,
+    ]
+
+
+def test_theme_folders_may_be_asset_specs_and_count_once(tmp_path):
+    link = tmp_path / "themes"
+    link.symlink_to(BUILTIN_THEMES)
+    settings = {
+        "emporium.themes.directories": f"emporium:builtin_themes {link} {tmp_path}"
+    }
+    assert theme_directories(settings) == [BUILTIN_THEMES, str(tmp_path)]

@@ -64,12 +64,15 @@ def test_a_form_without_its_token_is_refused(webapp):
     webapp.post("/cart/items", {"product_id": "1"}, status=403)
 
 
-def test_the_administrator_logs_in_and_purges(webapp, recording_purger):
+def test_the_administrator_logs_in_and_purges(webapp, seeded_catalog, recording_purger):
     webapp.get("/admin/", status=(302, 303, 401, 403))
     webapp.login_admin()
     assert webapp.get("/admin/").status_int == 200
     webapp.post_form("/admin/purge", {"mode": "url", "target": "/books/"})
     assert [url for url in recording_purger.urls if url.endswith("/books/")]
+    product = seeded_catalog.product(seeded_catalog.skus("books")[0])
+    webapp.post_form("/admin/purge", {"mode": "product", "target": product.sku})
+    assert recording_purger.keys == [f"product:{product.id}"]
 
 
 def test_the_recorded_purges_start_empty(recording_purger):
