@@ -10,10 +10,12 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import webtest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from emporium.audit import AuditEntry
+from emporium.config import configure
 from emporium_catalog.models import Product
 from emporium_content.models import ContentItem, ContentVersion
 from tests.functional.test_admin import log_in, make_user  # noqa: F401
@@ -412,3 +414,63 @@ def test_a_rule_list_while_search_is_down_leaves_the_front_up_for_a_minute(
     assert "New in Books" in front.text  # the block, with no cards
     assert front.html.select(".slot-featured .product-card") == []
     assert 0 < s_maxage(front) <= 60
+
+
+def test_content_templates_are_overridden_per_section_and_per_host(
+    editor, app_settings, tmp_path
+):
+    """A theme replaces the slot blocks of one section, and the content page
+    on one host, with templates alone; the other sections and hosts keep the
+    default look, and the security headers stay as they are."""
+    mark = slug()
+    save(
+        editor, kind="text", slug=f"{mark}-books", title=f"Reading list {mark}",
+        body="Ten books", page="section:books", slot="editorial", state="published",
+    )  # fmt: skip
+    save(
+        editor, kind="text", slug=f"{mark}-games", title=f"Play list {mark}",
+        body="Ten games", page="section:videogames", slot="editorial",
+        state="published",
+    )  # fmt: skip
+    save(
+        editor, kind="page", slug=f"{mark}-page", title=f"Gift ideas {mark}",
+        body="*Kites*", state="published",
+    )  # fmt: skip
+    theme = tmp_path / "themes" / "acme"
+    (theme / "sections" / "books").mkdir(parents=True)
+    (theme / "sections" / "books" / "slot.pt").write_text(
+        '<tal:doc metal:define-macro="slot"><aside class="acme-slot">'
+        "ACME ${slot[0].title}</aside></tal:doc>\n"
+    )
+    (theme / "templates").mkdir()
+    (theme / "templates" / "content_page.pt").write_text(
+        "<metal:page use-macro=\"theme['layout.pt'].macros['page']\">"
+        '<metal:c fill-slot="content"><h1 class="acme-page">ACME ${content.title}'
+        "</h1></metal:c></metal:page>\n"
+    )
+    directories = app_settings["emporium.themes.directories"]
+    settings = dict(
+        app_settings,
+        **{
+            "emporium.themes.directories": f"{directories} {tmp_path / 'themes'}",
+            "emporium.themes.hosts": "acme.test = acme",
+        },
+    )
+    app = webtest.TestApp(configure(settings).make_wsgi_app())
+
+    def get(path, host):
+        return app.get(path, extra_environ={"HTTP_HOST": host})
+
+    books = get("/books/", "acme.test")
+    assert f"ACME Reading list {mark}" in books.text
+    assert "Ten books" not in books.text
+    games = get("/videogames/", "acme.test")
+    assert f"Play list {mark}" in games.text and "ACME" not in games.text
+    assert "Ten books" in get("/books/", "localhost").text
+    page = get(f"/pages/{mark}-page", "acme.test")
+    assert f"ACME Gift ideas {mark}" in page.text and "<em>Kites</em>" not in page.text
+    plain = get(f"/pages/{mark}-page", "localhost")
+    assert "ACME" not in plain.text and "<em>Kites</em>" in plain.text
+    csp = get("/", "localhost").headers["Content-Security-Policy"]
+    assert plain.headers["Content-Security-Policy"] == csp
+    assert page.headers["Content-Security-Policy"] == csp
