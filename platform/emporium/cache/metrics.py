@@ -27,6 +27,24 @@ class CacheCollector:
             for (tier, partition), count in sorted(dict(source).items()):
                 family.add_metric((tier, partition), count)
             yield family
+        for name, attribute, text in (
+            (
+                "emporium_cache_tier_skipped",
+                "skipped",
+                "Reads and writes a cache tier did without: it failed, or was"
+                " left alone while failing",
+            ),
+            (
+                "emporium_cache_store_emptied",
+                "emptied",
+                "Times the host's object-cache store was found full and emptied",
+            ),
+        ):
+            family = CounterMetricFamily(name, text, labels=("tier",))
+            for tier in self.cache.tiers:
+                if hasattr(tier, attribute):
+                    family.add_metric((tier.name,), getattr(tier, attribute))
+            yield family
         if self.pages is not None:
             family = CounterMetricFamily(
                 "emporium_rendered_pages",

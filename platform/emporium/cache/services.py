@@ -22,7 +22,7 @@ from emporium.cache.entries import make_entry
 from emporium.cache.interfaces import IObjectCache
 from emporium.cache.local import HostBus, LmdbBackend
 from emporium.cache.memory import MemoryBackend
-from emporium.cache.shared import LocalBus, RedisBus
+from emporium.cache.shared import HostFallbackBus, LocalBus, RedisBus
 from emporium.cache.tiered import Counters, TieredBackend, partition_of
 from emporium.settings import CORE, setting_value
 
@@ -103,7 +103,7 @@ class ObjectCache:
         self,
         region: CacheRegion,
         ttls: Mapping[str, float] | None = None,
-        bus: LocalBus | RedisBus | HostBus | None = None,
+        bus: LocalBus | RedisBus | HostBus | HostFallbackBus | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.region = region
@@ -150,7 +150,7 @@ class ObjectCache:
         """Hear other processes' invalidations (once per process)."""
         if self._listening_pid != os.getpid():
             self._listening_pid = os.getpid()
-            if isinstance(self.bus, RedisBus):
+            if isinstance(self.bus, RedisBus | HostFallbackBus):
                 self.bus.start(self._invalidated_elsewhere, self._lost_messages)
 
     def catch_up(self) -> None:
@@ -314,7 +314,7 @@ def cache_from_settings(settings: Mapping) -> ObjectCache:
     tiers = [make_tier_region(settings, name).backend for name in names]
     for name, tier in zip(names, tiers, strict=True):
         tier.name = name
-    bus: LocalBus | RedisBus | HostBus = LocalBus()
+    bus: LocalBus | RedisBus | HostBus | HostFallbackBus = LocalBus()
     url = setting_value(settings, "cache.invalidation.url") or (
         setting_value(settings, "cache.redis.arguments.url")
         if "redis" in names
@@ -323,6 +323,8 @@ def cache_from_settings(settings: Mapping) -> ObjectCache:
     stores = [tier for tier in tiers if isinstance(tier, LmdbBackend)]
     if url:
         bus = RedisBus(url, setting_value(settings, "cache.invalidation.channel"))
+        if stores:
+            bus = HostFallbackBus(bus, HostBus(stores[0]))
     elif stores:
         # No Redis: the host's workers hear each other through their store.
         bus = HostBus(stores[0])

@@ -32,7 +32,15 @@ class RedisBackend(CacheBackend):
 
     Arguments: ``url``, ``prefix`` (namespace of every key), ``socket_timeout``
     (seconds), ``retry_after`` (seconds the tier is skipped after a failure).
+
+    ``skipped`` counts the reads and writes that did without Redis (failed,
+    or skipped while it was failing). Deletions that could not be made are
+    remembered (up to ``UNDELETED_LIMIT`` keys; past it, every key of the
+    prefix) and made when Redis answers again, so that a Redis that was
+    unreachable rather than restarted serves nothing invalidated meanwhile.
     """
+
+    UNDELETED_LIMIT = 10_000
 
     name = "redis"
     shared = True
@@ -49,12 +57,35 @@ class RedisBackend(CacheBackend):
             health_check_interval=30,
         )
         self._down_until = 0.0
+        self.skipped = 0
+        self._undeleted: set[str] = set()
+        self._undeleted_overflow = False
 
     def _available(self) -> bool:
-        return time.monotonic() >= self._down_until
+        if time.monotonic() < self._down_until:
+            return False
+        if self._undeleted or self._undeleted_overflow:
+            return self._delete_what_was_missed()
+        return True
+
+    def _delete_what_was_missed(self) -> bool:
+        keys, overflow = self._undeleted, self._undeleted_overflow
+        self._undeleted, self._undeleted_overflow = set(), False
+        try:
+            if overflow:
+                self.clear(raising=True)
+            elif keys:
+                self.client.delete(*keys)
+        except redis.RedisError as exc:
+            self._undeleted, self._undeleted_overflow = keys, overflow
+            self._failed(exc)
+            return False
+        log.warning("cache tier redis answers again: %d missed deletions made",
+                    len(keys))  # fmt: skip
+        return True
 
     def _failed(self, exc: Exception) -> None:
-        if self._available():
+        if time.monotonic() >= self._down_until:
             log.warning(
                 "cache tier redis (%s) failed: %s; skipping it for %s s",
                 self.url,
@@ -67,12 +98,16 @@ class RedisBackend(CacheBackend):
         return self.get_multi((key,))[0]
 
     def get_multi(self, keys: Sequence[str]) -> list:
-        if not keys or not self._available():
+        if not keys:
+            return []
+        if not self._available():
+            self.skipped += 1
             return [NO_VALUE] * len(keys)
         try:
             raws = self.client.mget([self.prefix + key for key in keys])
         except redis.RedisError as exc:
             self._failed(exc)
+            self.skipped += 1
             return [NO_VALUE] * len(keys)
         return [decode(raw) for raw in raws]
 
@@ -80,7 +115,10 @@ class RedisBackend(CacheBackend):
         self.set_multi({key: value})
 
     def set_multi(self, mapping: Mapping[str, CachedValue]) -> None:
-        if not mapping or not self._available():
+        if not mapping:
+            return
+        if not self._available():
+            self.skipped += 1
             return
         now = time.time()
         try:
@@ -92,6 +130,7 @@ class RedisBackend(CacheBackend):
                 pipe.execute()
         except redis.RedisError as exc:
             self._failed(exc)
+            self.skipped += 1
 
     def delete(self, key) -> None:
         self.delete_multi((key,))
@@ -99,20 +138,26 @@ class RedisBackend(CacheBackend):
     def delete_multi(self, keys: Sequence[str]) -> None:
         if not keys:
             return
-        try:
-            self.client.delete(*(self.prefix + key for key in keys))
-        except redis.RedisError as exc:
-            # Deletions matter more than reads: log every one that is lost.
-            log.warning(
-                "cache tier redis: could not delete %d keys: %s", len(keys), exc
-            )
-            self._failed(exc)
+        names = [self.prefix + key for key in keys]
+        if self._available():
+            try:
+                self.client.delete(*names)
+                return
+            except redis.RedisError as exc:
+                self._failed(exc)
+        # Deletions matter more than reads: made when Redis is back.
+        self.skipped += 1
+        self._undeleted.update(names)
+        if len(self._undeleted) > self.UNDELETED_LIMIT:
+            self._undeleted, self._undeleted_overflow = set(), True
 
-    def clear(self) -> None:
+    def clear(self, raising: bool = False) -> None:
         try:
             for key in self.client.scan_iter(match=self.prefix + "*", count=1000):
                 self.client.delete(key)
         except redis.RedisError as exc:
+            if raising:
+                raise
             self._failed(exc)
 
     def close(self) -> None:
@@ -158,7 +203,8 @@ class RedisBus:
         self._on_reconnect: Callable[[], None] | None = None
         self.ready = threading.Event()
 
-    def publish(self, keys: Sequence[str]) -> None:
+    def publish(self, keys: Sequence[str]) -> bool:
+        """Announce ``keys``; False when Redis could not be told."""
         message = json.dumps({"origin": self.origin, "keys": list(keys)})
         try:
             self.client.publish(self.channel, message)
@@ -166,6 +212,8 @@ class RedisBus:
             log.warning(
                 "could not announce the invalidation of %d keys: %s", len(keys), exc
             )
+            return False
+        return True
 
     def start(
         self,
@@ -237,3 +285,31 @@ class RedisBus:
             self._handler(keys)
         except Exception:
             log.exception("cache invalidation of %d keys failed", len(keys))
+
+
+class HostFallbackBus:
+    """The Redis channel, and the host's log (``HostBus``) for what Redis
+    could not be told: while Redis is gone, invalidations still reach every
+    worker of the host (other hosts' workers forget everything when they
+    hear the channel again)."""
+
+    def __init__(self, channel: RedisBus, host) -> None:
+        self.channel = channel
+        self.host = host
+
+    @property
+    def ready(self) -> threading.Event:
+        return self.channel.ready
+
+    def publish(self, keys: Sequence[str]) -> None:
+        if not self.channel.publish(keys):
+            self.host.publish(keys)
+
+    def poll(self, forget, forget_all, force: bool = False) -> None:
+        self.host.poll(forget, forget_all, force)
+
+    def start(self, handler, on_reconnect=None) -> None:
+        self.channel.start(handler, on_reconnect)
+
+    def stop(self) -> None:
+        self.channel.stop()
