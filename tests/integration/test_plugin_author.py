@@ -5,9 +5,9 @@ The section is scaffolded into a temporary folder and installed into a
 folder put on PYTHONPATH (the one liberty taken: ``pip install -e`` would
 change the repository's virtualenv), enabled in a copy of development.ini,
 migrated, seeded, indexed and served by ``pserve``. Its front, a product
-page, the search facet and the admin's form answer over HTTP; disabled,
-its products vanish; downgraded, its table alone goes; enabled and migrated
-again, no page shows a value from before.
+page, the search facet and the admin's form answer over HTTP; its own
+generated tests pass; disabled, its products vanish; downgraded, its tables
+alone go; enabled and migrated again, no page shows a value from before.
 """
 
 from __future__ import annotations
@@ -228,6 +228,12 @@ def test_its_front_product_page_facet_and_admin_form_work(author):
     assert {"detail.maker", "detail.format", "detail.year"} <= names
 
 
+def test_its_generated_tests_pass(author):
+    *_, test_block, _ = code_blocks("shell")
+    output = author.follow(test_block)
+    assert re.search(r"\d+ passed", output) and "failed" not in output, output
+
+
 def test_disabled_downgraded_and_enabled_again(author):
     browser = Browser(author.base)
     front = browser.page(f"/{SECTION}/")
@@ -247,12 +253,13 @@ def test_disabled_downgraded_and_enabled_again(author):
     query = urllib.parse.urlencode({"q": name})
     assert product_id not in browser.json(f"/api/v1/search?{query}")["ids"]
 
-    # Enabled and downgraded: its table alone goes.
+    # Enabled and downgraded: its tables alone go (its own and its history's).
     author.write_ini(plugins_lines)
     before = author.tables()
     (downgrade,) = [b for b in code_blocks("shell") if "--downgrade" in b]
     author.follow(downgrade)
-    assert before - author.tables() == {f"{SECTION}_details"}
+    gone = {f"{SECTION}_details", f"alembic_version_emporium_{SECTION}"}
+    assert before - author.tables() == gone
     assert author.tables() - before == set()
 
     # Migrated again: an empty table, and no page shows the old fields.

@@ -42,7 +42,7 @@ def test_a_product_page_shows_its_fields(webapp, seeded_catalog, formats):
     assert byline.select_one(".format").get_text() in formats
 
 
-def test_search_counts_and_narrows_by_format(webapp, formats):
+def test_search_counts_and_narrows_by_format(webapp, formats, search_index):
     found = webapp.get("/api/v1/search", {"section": SECTION}).json
     counts = {c["value"]: c["count"] for c in found["facets"]["format"]}
     assert counts and set(counts) <= formats
