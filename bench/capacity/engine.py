@@ -22,6 +22,7 @@ class Sample:
     status: int
     ms: float
     cache: str = ""  # Varnish's X-Cache (HIT, MISS, PASS, HIT-STALE), if any
+    again: bool = False  # a URL some shopper had asked before
 
 
 class Engine:
@@ -57,6 +58,9 @@ class Engine:
         # How late the engine's own loop wakes (a 50 ms tick's overshoot):
         # what of a request's time is the generator's, not the store's.
         self.loop_lags: list[float] = []
+        # Every URL asked so far: a miss on one of them is a page Varnish
+        # had and let go (its TTL ran out, or it was purged or evicted).
+        self.asked: set[str] = set()
 
     async def arrive(self, multiple: float, seconds: float) -> None:
         """New sessions at ``multiple`` × the peak's 56 a second (Poisson)
@@ -139,11 +143,15 @@ class Engine:
             finally:
                 self.checkouts -= checkout
             done = time.monotonic()
+            again = request.path in self.asked
+            if not again and request.method == "GET":
+                self.asked.add(request.path)
             if checkout and response.status == 201:
                 self.orders.append(response.json().get("number", "?"))
             self.samples.append(
                 Sample(done, request.kind, request.page, new, response.status,
-                       (done - start) * 1000, response.headers.get("x-cache", ""))
+                       (done - start) * 1000, response.headers.get("x-cache", ""),
+                       again)
             )  # fmt: skip
             new = False
             if request.think:

@@ -114,7 +114,10 @@ def write(
     md += [
         "How Varnish answered each kind of request, as the shoppers saw it "
         "(its X-Cache header), per page view: what reaches the app servers "
-        "is the misses and passes.",
+        "is the misses and passes. A miss of a URL some shopper had asked "
+        "before is a page Varnish had and let go: its TTL ran out (pages "
+        "carry the s-maxage of the shortest partition they show, 30 s for "
+        "stock), or it was purged or evicted.",
         "",
     ]
     for s in steps:
@@ -282,20 +285,20 @@ def _varnish(steps: list[Step]) -> list[str]:
     return _table(head, rows)
 
 
-CACHE_STATES = ("HIT", "HIT-STALE", "MISS", "PASS", "")
+CACHE_STATES = ("HIT", "HIT-STALE", "MISS", "MISS-AGAIN", "PASS", "")
 
 
 def _cache_by_kind(step: Step) -> list[str]:
     pages = max(1, sum(1 for x in step.samples if x.page))
     rows = []
     for kind, seen in step.cache_by_kind().items():
-        total = sum(seen.values())
+        total = sum(n for state, n in seen.items() if state != "MISS-AGAIN")
         rows.append(
             [kind, f"{total / pages:.3f}"]
             + [f"{seen.get(state, 0) / pages:.3f}" for state in CACHE_STATES]
         )
-    head = ["kind", "requests", "hits", "stale hits", "misses", "passes",
-            "not from Varnish"]  # fmt: skip
+    head = ["kind", "requests", "hits", "stale hits", "misses",
+            "of which asked before", "passes", "not from Varnish"]  # fmt: skip
     return _table(head, rows)
 
 

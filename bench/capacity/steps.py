@@ -102,10 +102,13 @@ class Step:
     def cache_by_kind(self) -> dict[str, Counter]:
         """kind → how Varnish answered it (its X-Cache: HIT, HIT-STALE,
         MISS, PASS; empty when Varnish did not answer: the edge's own
-        refusals, no answer)."""
+        refusals, no answer), and MISS-AGAIN: the misses of URLs some
+        shopper had asked before."""
         out: dict[str, Counter] = defaultdict(Counter)
         for x in self.samples:
             out[x.kind][x.cache] += 1
+            if x.cache == "MISS" and x.again:
+                out[x.kind]["MISS-AGAIN"] += 1
         return dict(out)
 
     def failures(self) -> int:
