@@ -385,6 +385,7 @@ def main() -> None:
                 port,
                 env=dict(env, EMPORIUM_BIND=f"127.0.0.1:{port}",
                          EMPORIUM_METRICS_DIR=str(HERE / "metrics" / str(port)),
+                         EMPORIUM_TEMPLATE_CACHE=str(HERE / "cache" / "templates"),
                          EMPORIUM_WORKERS=str(args.workers)),
                 cwd=ROOT,
             )  # fmt: skip

@@ -19,6 +19,16 @@ Environment variables override the defaults below.
 import multiprocessing
 import os
 
+# Compiled templates are kept in this folder (Chameleon's CHAMELEON_CACHE),
+# shared by the workers and kept over restarts: without it each worker
+# compiles every template on its first requests, seconds of CPU each, all
+# at once on a cold start. The folder is the server's own (mode 0700): what
+# is in it is run.
+template_cache = os.environ.get("EMPORIUM_TEMPLATE_CACHE")
+if template_cache:
+    os.makedirs(template_cache, mode=0o700, exist_ok=True)
+    os.environ.setdefault("CHAMELEON_CACHE", template_cache)
+
 bind = os.environ.get("EMPORIUM_BIND", "127.0.0.1:6543")
 workers = int(os.environ.get("EMPORIUM_WORKERS", multiprocessing.cpu_count() * 2))
 worker_class = "gthread"

@@ -153,6 +153,10 @@ def test_a_tiny_replay_writes_the_report_and_keeps_the_invariants(workdir):
             assert checks[name] == 0, (step["name"], name, checks)
         assert step["broken"] == []
 
+    # The app servers' workers shared their compiled templates.
+    compiled = list((workdir / "cluster" / "c" / "cache" / "templates").glob("*.py"))
+    assert any("product" in path.name for path in compiled), compiled
+
     # The cluster stopped on the runner's SIGINT, every server (one slow to
     # stop on a busy machine is killed), and nothing of it is left running,
     # not even a killed server's workers.
