@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html import escape
 from inspect import getattr_static
 
 from sqlalchemy import Integer, String, Text, create_engine, inspect, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from zope.interface.verify import verifyObject
 
@@ -107,7 +110,7 @@ def check_migrations(registry, section) -> None:
     units = migrations.migration_units(registry)
     before_it = units[: units.index(unit)]
     table = section.details_model.__table__.name
-    with _throwaway_engine(registry) as engine:
+    with throwaway_engine(registry) as engine:
         location = migrations.SCRIPT_LOCATION
         migrations.upgrade(engine, before_it, location)
         empty = schema_of(engine)
@@ -146,35 +149,32 @@ def schema_diff(before: dict, after: dict) -> list[str]:
     return found
 
 
-class _throwaway_engine:
+@contextmanager
+def throwaway_engine(registry) -> Iterator[Engine]:
     """An engine on a new, empty database of the application's kind
     (PostgreSQL on the same server, or a SQLite file), dropped after."""
+    url = registry["db.engine"].url
+    if url.get_backend_name() != "postgresql":
+        folder = tempfile.mkdtemp(prefix="emporium-conformance-")
+        engine = create_engine(f"sqlite:///{os.path.join(folder, 'check.sqlite')}")
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    from emporium.testing.servers import create_database
 
-    def __init__(self, registry) -> None:
-        self.url = registry["db.engine"].url
-
-    def __enter__(self):
-        if self.url.get_backend_name() == "postgresql":
-            from emporium.testing.servers import create_database
-
-            server = self.url.set(database="postgres")
-            url = create_database(server.render_as_string(hide_password=False))
-            self.drop = (server, url.rsplit("/", 1)[1])
-        else:
-            self.folder = tempfile.mkdtemp(prefix="emporium-conformance-")
-            url = f"sqlite:///{os.path.join(self.folder, 'check.sqlite')}"
-            self.drop = None
-        self.engine = create_engine(url)
-        return self.engine
-
-    def __exit__(self, *exc) -> None:
-        self.engine.dispose()
-        if self.drop is None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            return
-        server, name = self.drop
+    server = url.set(database="postgres").render_as_string(hide_password=False)
+    database = create_database(server)
+    engine = create_engine(database)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
         admin = create_engine(server, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
+            name = database.rsplit("/", 1)[1]
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
