@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ import webtest
 
 from emporium.config import configure
 from emporium.search.conditions import SearchConditions
+from emporium.search.errors import SearchUnavailable
 from emporium.search.interfaces import ISearch, ISearchIndexer
 from emporium.search.services import RemoteSearch
 from emporium_catalog.models import Product
@@ -196,3 +198,104 @@ def test_one_replica_down_is_skipped(tmp_path, cluster):
             assert client.search(SearchConditions(words="castle")).total == 5
     finally:
         client.close()
+
+
+CHECKOUT = {
+    "email": "ada@example.com",
+    "name": "Ada Lovelace",
+    "address": {
+        "line1": "1 Analytical St",
+        "city": "London",
+        "postal_code": "N1 9GU",
+        "country": "GB",
+    },
+    "payment": {"card_number": "4242424242424242", "expiry": "12/30", "cvc": "123"},
+}
+
+
+def _the_rest_of_the_store_works(app: webtest.TestApp) -> None:
+    app.get("/products/12", status=200)
+    app.get("/categories/books-chapter-books", status=200)
+    app.get("/books/", status=200)
+    token = app.get("/api/v1/cart").json["csrf_token"]
+    headers = {"X-CSRF-Token": token}
+    app.post_json(
+        "/api/v1/cart/items", {"product_id": 12, "quantity": 1}, headers=headers
+    )
+    app.get("/cart", status=200)
+    order = app.post_json("/api/v1/checkout", CHECKOUT, headers=headers, status=201)
+    assert order.json["lines"][0]["product_id"] == 12
+
+
+def test_one_server_gone_the_other_answers_both_gone_only_search_fails(tmp_path):
+    settings = catalog.build(tmp_path, **{"emporium.search.index": str(tmp_path / "i")})
+    ini = _write_ini(tmp_path / "search.ini", settings)
+    ports = [free_port(), free_port()]
+    config = configure(
+        dict(
+            settings,
+            **{
+                "emporium.search.servers": " ".join(
+                    f"http://127.0.0.1:{port}" for port in ports
+                ),
+                "emporium.search.timeout": "10",
+            },
+        )
+    )
+    config.commit()
+    app = webtest.TestApp(
+        config.make_wsgi_app(), extra_environ={"HTTP_HOST": "localhost:6543"}
+    )
+    log = tmp_path / "daemons.log"
+    with (
+        search_server(ini, ports[0], log) as first,
+        search_server(ini, ports[1], log) as second,
+    ):
+        stop(first, signal.SIGKILL, timeout=HANG_GUARD)
+        for _ in range(4):  # whichever replica's turn it is
+            assert app.get("/search", {"q": "castle"}).status_code == 200
+            assert app.get("/api/v1/search", {"q": "castle"}).json["total"] == 5
+        stop(second, signal.SIGKILL, timeout=HANG_GUARD)
+        for _ in range(3):
+            page = app.get("/search", {"q": "castle"}, status=503)
+            assert "Search is unavailable" in page.text
+            assert 'class="site-header' in page.text
+            api = app.get("/api/v1/search", {"q": "castle"}, status=503)
+            assert api.content_type == "application/problem+json"
+        _the_rest_of_the_store_works(app)
+    with search_server(ini, ports[0], log), search_server(ini, ports[1], log):
+        deadline = time.monotonic() + HANG_GUARD
+        while (
+            app.get("/search", {"q": "castle"}, expect_errors=True).status_code != 200
+        ):
+            assert time.monotonic() < deadline, "search never came back"
+            time.sleep(0.2)
+    config.registry.getUtility(ISearch).close()
+    config.registry["db.engine"].dispose()
+
+
+def test_with_every_server_failing_one_request_in_a_while_tries_them():
+    """A server that accepts and never answers (frozen) costs the first
+    request its timeout; those after it are answered at once, not each made
+    to wait, until the pause is over."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(32)
+        port = silent.getsockname()[1]
+        client = RemoteSearch([f"http://127.0.0.1:{port}"], timeout=0.5)
+        try:
+            for _ in range(10):
+                with pytest.raises(SearchUnavailable):
+                    client.search(SearchConditions(words="castle"))
+        finally:
+            client.close()
+        silent.setblocking(False)
+        tried = 0
+        while True:
+            try:
+                silent.accept()[0].close()
+            except BlockingIOError:
+                break
+            tried += 1
+    # One, or two should the machine stall past the pause between requests.
+    assert 1 <= tried <= 2

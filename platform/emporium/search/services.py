@@ -151,6 +151,7 @@ class RemoteSearch:
         self.replicas = [_Replica(url, timeout) for url in urls]
         self._turn = itertools.count()
         self._lock = threading.Lock()
+        self._probe_at = 0.0
 
     def _order(self) -> list[_Replica]:
         with self._lock:
@@ -158,8 +159,16 @@ class RemoteSearch:
         ring = self.replicas[start:] + self.replicas[:start]
         now = time.monotonic()
         up = [r for r in ring if r.down_until <= now]
-        # When all are marked down, try them anyway: one may be back.
-        return up or ring
+        if up:
+            return up
+        # All are failing: one request in RETRY_AFTER seconds tries them (one
+        # may be back); the others are answered at once, not each made to
+        # wait for servers that may not answer at all.
+        with self._lock:
+            if now < self._probe_at:
+                return []
+            self._probe_at = now + RETRY_AFTER
+        return ring
 
     def _call(self, method: str, path: str, payload=None, every: bool = False):
         body = json.dumps(payload).encode() if payload is not None else None
@@ -182,7 +191,13 @@ class RemoteSearch:
                 continue
             replica.down_until = 0.0
             return _json(data)
-        raise SearchUnavailable("no search server answered: " + "; ".join(errors))
+        if errors:
+            with self._lock:  # every replica failed: the next try waits
+                self._probe_at = time.monotonic() + RETRY_AFTER
+        raise SearchUnavailable(
+            "no search server answered: "
+            + ("; ".join(errors) or "all are failing, tried again shortly")
+        )
 
     def search(self, conditions: SearchConditions) -> SearchResult:
         data = self._call("POST", "/v1/search", conditions.to_json())
