@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from zope.interface import implementer
 
 from emporium.database import utcnow
@@ -72,6 +72,15 @@ def flush_or_retry(dbsession: Session) -> None:
         raise
 
 
+def _owned_by(owner: Owner):
+    """The condition on ``Cart`` that finds ``owner``'s cart, or None."""
+    if owner.user_id:
+        return Cart.user_id == owner.user_id
+    if owner.session_id:
+        return Cart.session_id == owner.session_id
+    return None
+
+
 def _check_stock(product, quantity: int) -> None:
     if quantity > product.stock:
         raise OutOfStock([shortage(product, quantity)])
@@ -80,22 +89,32 @@ def _check_stock(product, quantity: int) -> None:
 @implementer(ICartService)
 class CartService:
     """``products`` is the catalog's ``IProductWriter``: the cart reads
-    products (their stock, their price now) in its own database session."""
+    products (their stock, their price now) in its own database session.
+
+    One instance serves one request: a cart and a product are read once
+    however many times the request asks for them (an add reads the cart,
+    answers with it and counts it for the header's cookie)."""
 
     def __init__(self, dbsession: Session, products) -> None:
         self.dbsession = dbsession
         self.products = products
+        self._carts: dict[Owner, Cart | None] = {}
+        self._products: dict[int, object] = {}
 
     def find(self, owner: Owner, lock: bool = False) -> Cart | None:
-        if owner.user_id:
-            query = select(Cart).where(Cart.user_id == owner.user_id)
-        elif owner.session_id:
-            query = select(Cart).where(Cart.session_id == owner.session_id)
-        else:
+        mine = _owned_by(owner)
+        if mine is None:
             return None
+        query = select(Cart).where(mine)
         if lock:
-            query = query.with_for_update()
-        return self.dbsession.scalar(query)
+            # The lines come by their own query: a row lock cannot cover the
+            # nullable side of an outer join.
+            return self.dbsession.scalar(query.with_for_update())
+        if owner not in self._carts:
+            # The cart's row and its lines in one statement.
+            found = self.dbsession.scalars(query.options(joinedload(Cart.lines)))
+            self._carts[owner] = found.unique().one_or_none()
+        return self._carts[owner]
 
     def get_or_create(self, owner: Owner) -> Cart:
         cart = self.find(owner)
@@ -106,10 +125,20 @@ class CartService:
             )
             self.dbsession.add(cart)
             flush_or_retry(self.dbsession)
+            self._carts[owner] = cart
         return cart
 
+    def _products_of(self, product_ids: list[int]) -> dict:
+        """The products for sale among ``product_ids``, each read once a
+        request."""
+        missing = [i for i in product_ids if i not in self._products]
+        if missing:
+            found = self.products.products(self.dbsession, missing)
+            self._products.update({i: found.get(i) for i in missing})
+        return {i: self._products[i] for i in product_ids if self._products[i]}
+
     def product(self, product_id: int):
-        found = self.products.products(self.dbsession, [product_id]).get(product_id)
+        found = self._products_of([product_id]).get(product_id)
         if found is None:
             raise ProductNotFound(product_id)
         return found
@@ -152,6 +181,7 @@ class CartService:
         return self.set_quantity(owner, product_id, 0)
 
     def drop_anonymous(self, session_id: str) -> None:
+        self._carts.clear()
         self.dbsession.execute(
             delete(Cart)
             .where(Cart.session_id == session_id, Cart.user_id.is_(None))
@@ -162,9 +192,7 @@ class CartService:
         lines: list[dict] = []
         subtotal_minor = 0
         if cart is not None and cart.lines:
-            found = self.products.products(
-                self.dbsession, [line.product_id for line in cart.lines]
-            )
+            found = self._products_of([line.product_id for line in cart.lines])
             now = utcnow()
             for line in cart.lines:
                 product = found[line.product_id]
@@ -198,10 +226,20 @@ class CartService:
         )
 
     def count(self, owner: Owner) -> int:
-        cart = self.find(owner)
-        return sum(line.quantity for line in cart.lines) if cart else 0
+        if owner in self._carts:
+            cart = self._carts[owner]
+            return sum(line.quantity for line in cart.lines) if cart else 0
+        mine = _owned_by(owner)
+        if mine is None:
+            return 0
+        return self.dbsession.scalar(
+            select(func.coalesce(func.sum(CartLine.quantity), 0))
+            .join(Cart, Cart.id == CartLine.cart_id)
+            .where(mine)
+        )
 
     def attach_to_user(self, session_id: str | None, user_id: int) -> None:
+        self._carts.clear()
         anonymous = (
             self.dbsession.scalar(select(Cart).where(Cart.session_id == session_id))
             if session_id
