@@ -44,9 +44,10 @@ def make_settings(database_url: str, **overrides) -> dict:
 
 def pytest_generate_tests(metafunc):
     """A test module lists ``DATABASES = ("sqlite", "postgresql")`` to run on
-    both; the rest run on SQLite."""
+    both; the rest run on ``--emporium-database`` (SQLite by default)."""
     if "database_backend" in metafunc.fixturenames:
-        backends = getattr(metafunc.module, "DATABASES", ("sqlite",))
+        default = metafunc.config.getoption("emporium_database")
+        backends = getattr(metafunc.module, "DATABASES", (default,))
         metafunc.parametrize("database_backend", backends, scope="session")
 
 
