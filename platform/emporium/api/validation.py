@@ -18,6 +18,7 @@ from openapi_core.casting.schemas.factories import SchemaCastersFactory
 from openapi_core.deserializing.exceptions import DeserializeError
 from openapi_core.deserializing.styles.exceptions import EmptyQueryParameterValue
 from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
+from openapi_core.unmarshalling.request import V31RequestUnmarshaller
 from openapi_core.unmarshalling.schemas import oas31_schema_unmarshallers_factory
 from openapi_core.unmarshalling.schemas.factories import SchemaUnmarshallersFactory
 from openapi_core.validation.request.exceptions import (
@@ -74,10 +75,34 @@ class SchemaUnmarshallersBuiltOnce(SchemaUnmarshallersFactory):
     create = _built_once(SchemaUnmarshallersFactory.create)
 
 
+# Operations kept found, by method, host and route pattern (a handful of
+# hosts times the API's few dozen operations).
+FOUND_OPERATIONS = 4_096
+
+
+class OperationsFoundOnce(V31RequestUnmarshaller):
+    """The request unmarshaller, finding each route's operation in the
+    description once: openapi-core walks every path of the description for
+    every request, though the route's pattern (``path_pattern``, which the
+    lookup goes by) names its operation for good."""
+
+    def _find_path(self, request):
+        found = self.__dict__.setdefault("_operations", {})
+        pattern = getattr(request, "path_pattern", None) or request.path
+        key = (request.method, request.host_url, pattern)
+        operation = found.get(key)
+        if operation is None:
+            operation = super()._find_path(request)
+            if len(found) >= FOUND_OPERATIONS:
+                found.clear()
+            found[key] = operation
+        return operation
+
+
 def schema_factories() -> dict:
     """OpenAPI 3.1's schema validators, casters and unmarshallers, each
-    built once per schema: the ``Config`` arguments of the API's
-    ``OpenAPI``."""
+    built once per schema, and the request unmarshaller that finds each
+    operation once: the ``Config`` arguments of the API's ``OpenAPI``."""
     base = oas31_schema_validators_factory
     validators = SchemaValidatorsBuiltOnce(
         base.schema_validator_cls,
@@ -96,6 +121,7 @@ def schema_factories() -> dict:
         "schema_casters_factory": casters,
         "schema_validators_factory": validators,
         "schema_unmarshallers_factory": unmarshallers,
+        "request_unmarshaller_cls": OperationsFoundOnce,
     }
 
 
@@ -250,7 +276,10 @@ def openapi_view(view, info):
                 400, f"body: {message}", [{"field": "body", "message": message}]
             )
         openapi = request.registry.getUtility(IAPIDescription).openapi
-        result = openapi.unmarshal_request(_openapi_request(request))
+        # The unmarshaller itself: ``unmarshal_request`` first checks the
+        # request against two typing protocols, which costs more than the
+        # check of a small body.
+        result = openapi.request_unmarshaller.unmarshal(_openapi_request(request))
         if result.errors:
             raise describe(result.errors)
         request.openapi = result

@@ -78,3 +78,68 @@ def test_each_schema_gets_one_validator_for_every_request():
         first.unmarshal(0)
     with pytest.raises(InvalidSchemaValue):
         unmarshallers.create(spec, email).unmarshal(5)
+
+
+def test_each_route_finds_its_operation_in_the_description_once():
+    from jsonschema_path import SchemaPath
+    from openapi_core import Config, OpenAPI
+    from openapi_core.testing import MockRequest
+
+    from emporium.api.validation import schema_factories
+
+    item = {"type": "object", "properties": {"quantity": {"type": "integer"}}}
+    spec = SchemaPath.from_dict(
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "shop", "version": "1"},
+            "paths": {
+                "/items/{item_id}": {
+                    "parameters": [
+                        {
+                            "name": "item_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "patch": {
+                        "requestBody": {
+                            "content": {"application/json": {"schema": item}}
+                        },
+                        "responses": {"200": {"description": "changed"}},
+                    },
+                }
+            },
+        }
+    )
+    unmarshaller = OpenAPI(
+        spec, config=Config(**schema_factories())
+    ).request_unmarshaller
+    finder = unmarshaller.path_finder
+    walks = []
+
+    def find(*args):
+        walks.append(args)
+        return type(finder).find(finder, *args)
+
+    finder.find = find
+
+    def patch(item_id: str, body: bytes):
+        request = MockRequest(
+            "http://shop",
+            "patch",
+            f"/items/{item_id}",
+            path_pattern="/items/{item_id}",
+            data=body,
+            content_type="application/json",
+        )
+        request.parameters.path = {"item_id": item_id}
+        return unmarshaller.unmarshal(request)
+
+    first = patch("1", b'{"quantity": 2}')
+    second = patch("7", b'{"quantity": "many"}')
+    assert len(walks) == 1
+    assert not first.errors
+    assert (first.parameters.path, first.body) == ({"item_id": 1}, {"quantity": 2})
+    # Each request's own values are still checked.
+    assert second.errors
