@@ -16,6 +16,7 @@ from pyramid.config import Configurator
 from pyramid.path import AssetResolver
 from zope.interface import implementer
 
+from emporium.errors import ConfigurationError
 from emporium.interfaces import IStoreSection
 
 SECTION_ROUTE_PREFIX = "section:"
@@ -139,6 +140,14 @@ def add_store_section(
     )
 
     def register() -> None:
+        # A later commit would silently replace an earlier plugin's section.
+        for other in get_sections(config.registry):
+            if other.name == name or other.prefix == prefix:
+                raise ConfigurationError(
+                    f"section {name!r} at {prefix} clashes with section "
+                    f"{other.name!r} at {other.prefix}, declared before it: each "
+                    f"section needs a name and a prefix of its own"
+                )
         config.registry.registerUtility(section, IStoreSection, name=name)
 
     config.action(("emporium.section", name), register)
