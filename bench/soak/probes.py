@@ -1,0 +1,109 @@
+"""What the soak samples, read from outside the store: ``/proc`` for each
+app worker, the cache store's file, Redis's own figures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (a gunicorn master's workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def resident_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def open_files(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def _database_inodes(port: int) -> set[str]:
+    """Inodes of the host's TCP sockets connected to PostgreSQL."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[2].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                inodes.add(fields[9])
+    return inodes
+
+
+def workers(roots: dict[int, str]) -> dict[str, int]:
+    """``appN/pid`` of every worker of every app server -> its pid."""
+    found = {}
+    for root, name in sorted(roots.items(), key=lambda item: item[1]):
+        if name.startswith("app"):
+            for pid in children(root):
+                found[f"{name}/{pid}"] = pid
+    return found
+
+
+def sample_workers(pids: dict[str, int], database_port: int) -> dict[str, float]:
+    """Resident memory (MiB), open files and database connections of each
+    worker; a worker gone since it was listed is left out."""
+    database = _database_inodes(database_port)
+    values: dict[str, float] = {}
+    for label, pid in pids.items():
+        try:
+            values[f"{label} rss MiB"] = resident_bytes(pid) / 2**20
+            values[f"{label} open files"] = open_files(pid)
+            values[f"{label} db connections"] = len(_socket_inodes(pid) & database)
+        except OSError:
+            continue
+    return values
+
+
+def store_bytes(path: Path) -> int:
+    """Bytes the host's object-cache store takes on disk (LMDB's file is
+    sparse: its blocks, not its length)."""
+    total = 0
+    for name in ("data.mdb", "lock.mdb"):
+        try:
+            total += os.stat(path / name).st_blocks * 512
+        except OSError:
+            continue
+    return total
+
+
+def redis_memory(port: int) -> int:
+    import redis
+
+    client = redis.Redis(port=port, socket_timeout=2)
+    try:
+        return int(client.info("memory")["used_memory"])
+    except redis.RedisError:
+        return 0
+    finally:
+        client.close()

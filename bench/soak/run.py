@@ -1,0 +1,135 @@
+"""`make soak`: the cluster under a steady replay of the capacity shopper
+model for a long while, sampling what a leak would grow.
+
+Every ``SOAK_INTERVAL`` seconds: resident memory, open files and database
+connections of every app worker, the bytes of the host's object-cache
+store, Redis's memory. The report (``var/soak/report.md``) gives each as a
+series with its slope over the last half of the run; the run fails (exit
+status 1) when any grew by more than 5% over that half. Workers are not
+recycled during a soak (gunicorn's ``max_requests`` would hide a leak).
+
+Settings (environment):
+  SOAK_SECONDS    how long the replay is held           (3600)
+  SOAK_RATE       multiple of the peak's arrivals       (1)
+  SOAK_INTERVAL   seconds between samples               (10)
+  SOAK_PRODUCTS   products seeded                       (20000)
+  SOAK_WORKERS    gunicorn workers per app server       (2)
+  SOAK_ACCOUNTS   customer accounts to log in as        (200)
+  SOAK_DIR        where the report goes                 (var/soak)
+  SOAK_PORT_OFFSET  moves every port of the cluster      (0)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from bench.capacity import store
+from bench.capacity.client import Pool
+from bench.capacity.engine import Engine
+from bench.soak import probes, report
+
+EDGE, PG_PORT, REDIS_PORT = 8080, 5433, 6380
+
+
+def setting(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+OFFSET = int(setting("SOAK_PORT_OFFSET", "0"))
+
+
+def sample(cluster: store.Cluster) -> dict[str, float]:
+    values = probes.sample_workers(probes.workers(cluster.roots()), PG_PORT + OFFSET)
+    cache = cluster.workdir / "c" / "cache" / "objects"
+    values["object-cache store MiB"] = probes.store_bytes(cache) / 2**20
+    values["redis memory MiB"] = probes.redis_memory(REDIS_PORT + OFFSET) / 2**20
+    return values
+
+
+async def soak(
+    cluster: store.Cluster, catalog, multiple: float, seconds: float, interval: float
+) -> tuple[dict[str, list[tuple[float, float]]], Counter]:
+    pool = Pool("127.0.0.1", EDGE + OFFSET, size=2000)
+    engine = Engine(pool, catalog, max_sessions=5000)
+    series: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    statuses: Counter = Counter()
+    start = time.monotonic()
+    arrivals = asyncio.create_task(engine.arrive(multiple, seconds))
+    try:
+        while True:
+            at = time.monotonic() - start
+            for name, value in sample(cluster).items():
+                series[name].append((at, value))
+            # Only counts are kept: an hour of samples would grow the
+            # generator, not the store.
+            statuses.update(s.status for s in engine.samples)
+            engine.samples.clear()
+            engine.finished.clear()
+            if arrivals.done():
+                break
+            await asyncio.wait({arrivals}, timeout=interval)
+        arrivals.result()
+    finally:
+        await engine.finish()
+        pool.close()
+    statuses.update(s.status for s in engine.samples)
+    return series, statuses
+
+
+def main() -> None:
+    out = Path(setting("SOAK_DIR", str(store.ROOT / "var" / "soak")))
+    seconds = float(setting("SOAK_SECONDS", "3600"))
+    multiple = float(setting("SOAK_RATE", "1"))
+    interval = float(setting("SOAK_INTERVAL", "10"))
+    products = int(setting("SOAK_PRODUCTS", "20000"))
+    accounts = int(setting("SOAK_ACCOUNTS", "200"))
+    workdir = out / "cluster"
+    shutil.rmtree(workdir, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    cluster = store.Cluster(
+        workdir,
+        products,
+        int(setting("SOAK_WORKERS", "2")),
+        {
+            # Every shopper comes from 127.0.0.1: the edge's limits are lifted.
+            "EMPORIUM_EDGE_RATE": "1000000",
+            "EMPORIUM_EDGE_BURST": "1000000",
+            "EMPORIUM_MAX_REQUESTS": "0",
+            "EMPORIUM_CLUSTER_PORT_OFFSET": str(OFFSET),
+        },
+    )
+    print(f"soak: starting the cluster with {products:,} products", flush=True)
+    cluster.start()
+    began = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    try:
+        database = f"postgresql://emporium@127.0.0.1:{PG_PORT + OFFSET}/emporium"
+        store.make_accounts(accounts, database)
+        catalog = store.catalog(database, accounts=accounts)
+        print(f"soak: ×{multiple:g} for {seconds:g} s", flush=True)
+        series, statuses = asyncio.run(
+            soak(cluster, catalog, multiple, seconds, interval)
+        )
+    finally:
+        cluster.stop()
+    answered = sum(statuses.values())
+    failed = sum(n for status, n in statuses.items() if status == 0 or status >= 500)
+    facts = [
+        f"Began {began}: ×{multiple:g} of the peak's arrivals for {seconds:g} s,"
+        f" {products:,} products, sampled every {interval:g} s.",
+        f"Requests: {answered:,}, of which {failed:,} failed (no answer or 5xx);"
+        f" by status: {', '.join(f'{s}: {n:,}' for s, n in sorted(statuses.items()))}.",
+    ]
+    lines, grown = report.write(out, dict(series), facts)
+    print("\n".join(lines[: lines.index("## Series")]))
+    print(lines[-1])
+    sys.exit(1 if grown else 0)
+
+
+if __name__ == "__main__":
+    main()

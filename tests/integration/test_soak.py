@@ -1,0 +1,68 @@
+"""`make soak` for a few seconds: the cluster starts, the replay runs, and
+the report holds a series of every figure it promises. Not its verdict: a
+store filling its caches for seconds grows, as it should."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from bench.soak.report import growth
+from tests.conftest import ROOT
+from tests.integration.test_cluster import new_cluster_workdir
+
+VERDICT = re.compile(r"soak: (\d+) figures, (\d+) growing.*")
+
+
+def test_growth_is_the_last_halfs_fitted_rise():
+    flat = [(t, 100.0 + (t % 2)) for t in range(20)]
+    assert growth(flat)[1] is not None and abs(growth(flat)[1]) < 0.05
+    leak = [(t, 100.0 + 2 * t) for t in range(20)]
+    slope, share = growth(leak)
+    assert slope == pytest.approx(2.0)
+    assert share == pytest.approx(18 / 120)  # from 120 at t=10 to 138 at t=19
+    assert growth(leak[:3]) == (0.0, None)  # too few points to say
+
+
+@pytest.fixture
+def workdir():
+    path = new_cluster_workdir("emporium-soak-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_a_short_soak_reports_every_figure(workdir):
+    env = dict(
+        os.environ,
+        SOAK_DIR=str(workdir),
+        SOAK_SECONDS="8",
+        SOAK_INTERVAL="1",
+        SOAK_RATE="0.05",
+        SOAK_PRODUCTS="200",
+        SOAK_WORKERS="1",
+        SOAK_ACCOUNTS="5",
+    )
+    with (workdir / "run.out").open("wb") as log:
+        run = subprocess.run(
+            [sys.executable, "-m", "bench.soak.run"],
+            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            timeout=900,  # a hang guard
+        )  # fmt: skip
+    output = (workdir / "run.out").read_text()
+    report = (workdir / "report.md").read_text()
+    verdict = VERDICT.fullmatch(report.strip().splitlines()[-1])
+    assert verdict, output[-3000:]
+    # The exit status is the verdict's.
+    assert run.returncode == (1 if int(verdict.group(2)) else 0), output[-3000:]
+    for app in ("app1", "app2", "app3"):
+        for figure in ("rss MiB", "open files", "db connections"):
+            assert re.search(rf"^- {app}/\d+ {figure}: ", report, re.M), figure
+    for figure in ("object-cache store MiB", "redis memory MiB"):
+        assert re.search(rf"^- {figure}: (\S+ ){{3,}}", report, re.M), figure
+    requests = re.search(r"Requests: ([\d,]+)", report)
+    assert requests and int(requests.group(1).replace(",", "")) > 0
