@@ -144,6 +144,14 @@ class CartService:
         return found
 
     def add(self, owner: Owner, product_id: int, quantity: int) -> Cart:
+        found = self.find(owner)
+        # The product and those already in the cart, which the answer shows,
+        # in one query.
+        self._products_of(
+            [product_id, *(li.product_id for li in found.lines)]
+            if found
+            else [product_id]
+        )
         product = self.product(product_id)
         cart = self.get_or_create(owner)
         line = next((li for li in cart.lines if li.product_id == product_id), None)
