@@ -122,7 +122,9 @@ def write(
     ]
     for s in steps:
         md += [f"### {s.name}", ""] + _cache_by_kind(s)
-    md += _app_costs(steps, costs or {})
+    warm = [s for s in steps if not s.name.startswith("cold")]
+    md += _app_costs(found.carried or min(warm, key=lambda s: s.multiple, default=None),
+                     costs or {})  # fmt: skip
     md += ["## Object cache hit ratio per tier and partition (apps' /metrics)", ""]
     keys = sorted({k for s in steps for k in s.cache})
     md += _table(
@@ -178,13 +180,13 @@ def write(
     return lines
 
 
-def _app_costs(steps: list[Step], costs: dict[str, float]) -> list[str]:
+def _app_costs(last: Step | None, costs: dict[str, float]) -> list[str]:
     """What the app's CPU per page view is made of: each kind's misses and
-    passes per page view (the last step) × its CPU per request, measured
-    after the ladder on one app server asked directly."""
-    if not costs or not steps:
+    passes per page view (at the step that carries, else the lowest) × its
+    CPU per request, measured after the ladder on one app server asked
+    directly."""
+    if not costs or last is None:
         return []
-    last = steps[-1]
     pages = max(1, sum(1 for x in last.samples if x.page))
     seen = last.cache_by_kind()
     rows, total = [], 0.0
