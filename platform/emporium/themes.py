@@ -147,10 +147,14 @@ class ThemeLookup:
         ]
         return layers + self.plugin_layers.get(theme, [])
 
-    def theme_folder(self, theme: str) -> str | None:
-        """The theme's first layer (where its static files are served from)."""
-        layers = self.theme_layers(theme)
-        return layers[0] if layers else None
+    def static_folder(self, theme: str) -> str | None:
+        """Where the theme's static files are served from: the first layer
+        with a ``static/`` folder (a layer of overrides may have none)."""
+        for layer in self.theme_layers(theme):
+            static = os.path.join(layer, "static")
+            if os.path.isdir(static):
+                return static
+        return None
 
     def add_layer(self, theme: str, folder: str) -> None:
         layers = self.plugin_layers.setdefault(theme, [])
@@ -388,6 +392,6 @@ def includeme(config: Configurator) -> None:
     config.add_renderer(".pt", ThemedRenderer)
     # Each theme's static files, at /themes/<name>/.
     for theme in {lookup.default_theme, *lookup.host_themes.values()}:
-        static = os.path.join(lookup.theme_folder(theme) or "", "static")
-        if os.path.isdir(static):
+        static = lookup.static_folder(theme)
+        if static is not None:
             config.add_static_view(f"themes/{theme}", static, cache_max_age=3600)

@@ -125,3 +125,16 @@ def test_theme_folders_may_be_asset_specs_and_count_once(tmp_path):
         "emporium.themes.directories": f"emporium:builtin_themes {link} {tmp_path}"
     }
     assert theme_directories(settings) == [BUILTIN_THEMES, str(tmp_path)]
+
+
+def test_static_files_come_from_the_first_layer_that_has_them(tmp_path):
+    (tmp_path / "themes" / "default" / "templates").mkdir(parents=True)
+    lookup = ThemeLookup(theme_directories({"here": str(tmp_path)}))
+    assert lookup.static_folder("default") == str(
+        Path(BUILTIN_THEMES, "default", "static")
+    )
+    (tmp_path / "themes" / "default" / "static").mkdir()
+    assert lookup.static_folder("default") == str(
+        tmp_path / "themes" / "default" / "static"
+    )
+    assert lookup.static_folder("nosuch") is None
