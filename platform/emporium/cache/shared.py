@@ -60,6 +60,7 @@ class RedisBackend(CacheBackend):
         self.skipped = 0
         self._undeleted: set[str] = set()
         self._undeleted_overflow = False
+        self._undeleted_lock = threading.Lock()
 
     def _available(self) -> bool:
         if time.monotonic() < self._down_until:
@@ -69,15 +70,16 @@ class RedisBackend(CacheBackend):
         return True
 
     def _delete_what_was_missed(self) -> bool:
-        keys, overflow = self._undeleted, self._undeleted_overflow
-        self._undeleted, self._undeleted_overflow = set(), False
+        with self._undeleted_lock:
+            keys, overflow = self._undeleted, self._undeleted_overflow
+            self._undeleted, self._undeleted_overflow = set(), False
         try:
             if overflow:
                 self.clear(raising=True)
             elif keys:
                 self.client.delete(*keys)
         except redis.RedisError as exc:
-            self._undeleted, self._undeleted_overflow = keys, overflow
+            self._remember_undeleted(keys, overflow)
             self._failed(exc)
             return False
         log.warning("cache tier redis answers again: %d missed deletions made",
@@ -147,9 +149,13 @@ class RedisBackend(CacheBackend):
                 self._failed(exc)
         # Deletions matter more than reads: made when Redis is back.
         self.skipped += 1
-        self._undeleted.update(names)
-        if len(self._undeleted) > self.UNDELETED_LIMIT:
-            self._undeleted, self._undeleted_overflow = set(), True
+        self._remember_undeleted(names)
+
+    def _remember_undeleted(self, names, overflow: bool = False) -> None:
+        with self._undeleted_lock:
+            self._undeleted.update(names)
+            if overflow or len(self._undeleted) > self.UNDELETED_LIMIT:
+                self._undeleted, self._undeleted_overflow = set(), True
 
     def clear(self, raising: bool = False) -> None:
         try:
