@@ -125,8 +125,8 @@ def test_an_address_over_budget_is_refused_for_every_account(
 @pytest.mark.parametrize("where", FORMS)
 @pytest.mark.parametrize(
     "next_",
-    ["\r\nSet-Cookie: x=1", "\nX: y", "\x00", "\x0b", "\u2028", "é", "\u6f22\u5b57"],
-    ids=["crlf", "lf", "nul", "vt", "line-separator", "latin-1", "cjk"],
+    ["\r\nSet-Cookie: x=1", "\nX: y", "\x0b", "\u2028", "é", "\u6f22\u5b57"],
+    ids=["crlf", "lf", "vt", "line-separator", "latin-1", "cjk"],
 )
 def test_a_next_that_cannot_be_a_header_is_refused_and_the_login_works(
     testapp, account, where, next_
@@ -139,6 +139,16 @@ def test_a_next_that_cannot_be_a_header_is_refused_and_the_login_works(
     location = response.headers["Location"]
     assert location.endswith(default)
     assert not any(ord(c) < 0x20 or ord(c) > 0x7E for c in location)
+
+
+@pytest.mark.parametrize("where", FORMS)
+def test_a_next_holding_a_nul_is_a_bad_request_naming_it(testapp, where):
+    # A NUL in any query value is refused before a view reads it (PostgreSQL
+    # cannot store one), the login form's next included.
+    path, _ = FORMS[where]
+    prefix = "/admin/" if where == "console" else "/"
+    response = testapp.get(path + "?" + urlencode({"next": prefix + "x\x00"}), status=400)
+    assert "next" in response.text
 
 
 @pytest.mark.parametrize("where", FORMS)
