@@ -2,7 +2,8 @@
 
     HAProxy :8080 (edge, rate limit) -> Varnish :6081 -> HAProxy :8090
     -> 3 app servers (gunicorn, :6541-6543) -> PostgreSQL :5433, Redis :6380
-    and 2 search servers (:7101, :7102), the apps spreading queries over them.
+    and 2 search servers (:7101, :7102), the apps spreading queries over them
+    (every port moved by EMPORIUM_CLUSTER_PORT_OFFSET when set).
 
 Everything lives under var/cluster/: data, logs, the generated .ini and the
 secrets (made once, kept out of the repository). Debian's packages are
@@ -15,7 +16,14 @@ your own go in local.ini beside it (an [app:main] section), which wins.
 Each log in logs/ is cut at EMPORIUM_CLUSTER_LOG_MB (64) megabytes, the
 previous part kept as <name>.log.1.
 
+While it runs, each server can be stopped, killed, started, restarted,
+frozen and thawed by name through control.sock (docs/faults.md), as the
+fault drills do; HAProxy runs in master-worker mode and reloads its
+configuration (haproxy.d/, read before deploy/haproxy/haproxy.cfg) without
+dropping a connection.
+
     python deploy/cluster.py [--products N] [--workers N]
+    python deploy/cluster.py control status | restart app2 | reload haproxy ...
 """
 
 from __future__ import annotations
@@ -24,15 +32,30 @@ import argparse
 import configparser
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from importlib.metadata import version
 from pathlib import Path
+
+# The control channel lives beside this file (deploy/ is no package).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cluster_control import (  # noqa: E402
+    STOP_SIGNALS,
+    STOP_WITHIN,
+    Control,
+    Failed,
+    kill_tree,
+    kind,
+    port_free,
+    send,
+    wait_for,
+    wait_until_healthy,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 # EMPORIUM_CLUSTER_DIR moves it (the tests run a cluster in a temporary folder).
@@ -41,10 +64,16 @@ BIN = Path(sys.executable).parent
 POSTGRES = Path("/usr/lib/postgresql/15/bin")
 VMODS = Path("/usr/lib/x86_64-linux-gnu/varnish/vmods")
 
-EDGE, VARNISH, APPS = 8080, 6081, 8090
-APP_PORTS = (6541, 6542, 6543)
-SEARCH_FRONT, SEARCH_PORTS = 7100, (7101, 7102)
-PG_PORT, REDIS_PORT = 5433, 6380
+# EMPORIUM_CLUSTER_PORT_OFFSET moves every port by as much, so that a second
+# cluster (a test's, the fault drills') runs beside a developer's.
+OFFSET = int(os.environ.get("EMPORIUM_CLUSTER_PORT_OFFSET") or 0)
+EDGE, VARNISH, APPS = 8080 + OFFSET, 6081 + OFFSET, 8090 + OFFSET
+APP_PORTS = tuple(port + OFFSET for port in (6541, 6542, 6543))
+SEARCH_FRONT = 7100 + OFFSET
+SEARCH_PORTS = tuple(port + OFFSET for port in (7101, 7102))
+PG_PORT, REDIS_PORT = 5433 + OFFSET, 6380 + OFFSET
+PORTS = (EDGE, VARNISH, APPS, *APP_PORTS, SEARCH_FRONT, *SEARCH_PORTS, PG_PORT,
+         REDIS_PORT)  # fmt: skip
 
 PACKAGES = {
     "/usr/lib/postgresql/15/bin/initdb": "postgresql-15",
@@ -76,50 +105,6 @@ def install_missing() -> None:
     )
 
 
-def wait_for(port: int, process: subprocess.Popen, name: str, timeout=60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"cluster: {name} exited ({process.returncode}); see {HERE}/logs")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"cluster: {name} does not listen on 127.0.0.1:{port}")
-
-
-def wait_until_healthy(url: str, timeout: float = 90.0) -> None:
-    """Until the health checks of HAProxy and Varnish see their backends up."""
-    import urllib.error
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    sys.exit(f"cluster: {url} did not answer 200 within {timeout:.0f} s")
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        # As the servers will: a port in TIME_WAIT is free.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-# How each server stops at once: PostgreSQL's fast shutdown and gunicorn's
-# quick one are SIGINT; the rest stop on SIGTERM.
-STOP_SIGNALS = {"postgresql": signal.SIGINT, "app": signal.SIGINT}
 # gunicorn 25.1 and later open a control socket, one path per user for every
 # server: three app servers would take it from each other, and closing it
 # adds seconds to each stop. The cluster has no use for it.
@@ -128,7 +113,6 @@ NO_CONTROL_SOCKET = (
     if tuple(int(x) for x in version("gunicorn").split(".")[:2]) >= (25, 1)
     else []
 )
-STOP_WITHIN = 8.0  # seconds for each wave, then SIGKILL
 LOG_LIMIT = int(os.environ.get("EMPORIUM_CLUSTER_LOG_MB") or 64) * 1024 * 1024
 
 
@@ -144,43 +128,24 @@ def stop_on_signals() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def descendants(pid: int) -> list[int]:
-    """Every process below ``pid``, read from /proc."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def kill_tree(process: subprocess.Popen) -> None:
-    """SIGKILL a server and its workers: a killed gunicorn master leaves its
-    workers running, still holding the port."""
-    below = descendants(process.pid)
-    process.kill()
-    for pid in below:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    process.wait()
-
-
 class Cluster:
+    """The servers by name: how each was started (``specs``, so that the
+    control channel can start it again) and its process now."""
+
     def __init__(self) -> None:
-        self.processes: list[tuple[str, subprocess.Popen]] = []
+        self.specs: dict[str, tuple[list[str], int, dict]] = {}
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.frozen: dict[str, list[int]] = {}  # name -> the pids SIGSTOPped
         (HERE / "logs").mkdir(parents=True, exist_ok=True)
 
-    def start(self, name: str, argv: list[str], port: int, **kwargs) -> None:
+    def start(self, name: str, argv=None, port=None, **kwargs) -> None:
+        """Starts ``name`` with ``argv``, or as it was started before."""
+        if argv is not None:
+            self.specs[name] = (argv, port, kwargs)
+        argv, port, kwargs = self.specs[name]
         with (HERE / "logs" / f"{name}.log").open("ab") as log:
             process = subprocess.Popen(argv, stdout=log, stderr=log, **kwargs)
-        self.processes.append((name, process))
+        self.processes[name] = process
         wait_for(port, process, name)
         say(f"{name} on 127.0.0.1:{port} (pid {process.pid})")
 
@@ -203,16 +168,20 @@ class Cluster:
         # A second Ctrl-C must not leave servers behind.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for pids in self.frozen.values():  # a frozen server cannot stop
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
         stores = ("postgresql", "redis")
         began = time.monotonic()
+        running = list(reversed(self.processes.items()))
         for wave in (
-            [p for p in reversed(self.processes) if p[0] not in stores],
-            [p for p in reversed(self.processes) if p[0] in stores],
+            [p for p in running if p[0] not in stores],
+            [p for p in running if p[0] in stores],
         ):
             for name, process in wave:
                 if process.poll() is None:
-                    kind = name.rstrip("0123456789")
-                    process.send_signal(STOP_SIGNALS.get(kind, signal.SIGTERM))
+                    process.send_signal(STOP_SIGNALS.get(kind(name), signal.SIGTERM))
             deadline = time.monotonic() + STOP_WITHIN
             for name, process in wave:
                 try:
@@ -328,15 +297,51 @@ def start_postgresql(cluster: Cluster) -> None:
             sys.exit(f"cluster: cannot create the database: {created.stderr}")
 
 
+def site_vcl() -> Path:
+    """A folder to put first on Varnish's vcl_path, holding the shipped
+    emporium-site.vcl with this cluster's port for the balancer."""
+    folder = HERE / "vcl"
+    folder.mkdir(exist_ok=True)
+    shipped = (ROOT / "deploy" / "varnish" / "emporium-site.vcl").read_text()
+    (folder / "emporium-site.vcl").write_text(
+        re.sub(r'\.port = "\d+";', f'.port = "{APPS}";', shipped, count=1)
+    )
+    return folder
+
+
+def haproxy_runtime() -> Path:
+    """haproxy.d/, read before the shipped haproxy.cfg at every start and
+    reload: the runtime API's socket, written here, and an operator's own
+    files (a ``global`` section's ``setenv`` changes a knob of haproxy.cfg)."""
+    folder = HERE / "haproxy.d"
+    folder.mkdir(exist_ok=True)
+    (folder / "00-cluster.cfg").write_text(
+        "# Written by deploy/cluster.py at every start: the runtime API, used by\n"
+        "# its control channel (drain an app server, reload without a refusal).\n"
+        "global\n"
+        f"    stats socket {HERE / 'haproxy.sock'} mode 600 level admin"
+        " expose-fd listeners\n"
+    )
+    return folder
+
+
+def control_command(words: list[str]) -> None:
+    """``cluster.py control WORDS...``: one command to the running cluster."""
+    try:
+        print(send(HERE, " ".join(words)))
+    except (Failed, OSError) as error:
+        sys.exit(f"cluster: {error}")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["control"]:
+        return control_command(sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    ports = [EDGE, VARNISH, APPS, *APP_PORTS, SEARCH_FRONT, *SEARCH_PORTS, PG_PORT,
-             REDIS_PORT]  # fmt: skip
-    busy = [port for port in ports if not port_free(port)]
+    busy = [port for port in PORTS if not port_free(port)]
     if busy:
         sys.exit(f"cluster: ports already in use: {busy}")
     install_missing()
@@ -345,6 +350,7 @@ def main() -> None:
     ini = write_ini()
     cluster = Cluster()
     began = time.monotonic()
+    failed, control = False, None
     stop_on_signals()
     try:
         start_postgresql(cluster)
@@ -402,10 +408,11 @@ def main() -> None:
             EMPORIUM_SEARCH2=f"127.0.0.1:{SEARCH_PORTS[1]}",
             EMPORIUM_EDGE_RATE=os.environ.get("EMPORIUM_EDGE_RATE", "200"),
         )
+        # Master-worker (-W): SIGUSR2 reloads, the listeners handed over.
         cluster.start(
             "haproxy",
-            ["/usr/sbin/haproxy", "-db", "-f",
-             str(ROOT / "deploy" / "haproxy" / "haproxy.cfg")],
+            ["/usr/sbin/haproxy", "-W", "-db", "-f", str(haproxy_runtime()),
+             "-f", str(ROOT / "deploy" / "haproxy" / "haproxy.cfg")],
             EDGE,
             env=haproxy_env,
         )  # fmt: skip
@@ -414,8 +421,8 @@ def main() -> None:
             ["/usr/sbin/varnishd", "-F", "-j", "none", "-n", str(HERE / "varnish"),
              "-a", f"127.0.0.1:{VARNISH}",
              "-f", str(ROOT / "deploy" / "varnish" / "emporium.vcl"),
-             # emporium-site.vcl beside it: the apps behind HAProxy on APPS.
-             "-p", f"vcl_path={ROOT / 'deploy' / 'varnish'}",
+             # emporium-site.vcl: the apps behind HAProxy on APPS.
+             "-p", f"vcl_path={site_vcl()}:{ROOT / 'deploy' / 'varnish'}",
              "-s", os.environ.get("EMPORIUM_VARNISH_STORAGE") or "malloc,256m"],
             VARNISH,
             env=env,
@@ -423,20 +430,30 @@ def main() -> None:
         wait_until_healthy(f"http://127.0.0.1:{EDGE}/health")
         say(f"ready in {time.monotonic() - began:.1f} s")
         say(f"the store is on http://127.0.0.1:{EDGE}/ — Ctrl-C stops everything")
+        control = Control(cluster, HERE)
+        say(f"control channel on {HERE / 'control.sock'} (docs/faults.md)")
         # A server that dies is reported; the others carry on (HAProxy fails
         # over), as they would on a fleet. Ctrl-C stops everything.
-        reported: set[str] = set()
-        while any(process.poll() is None for _, process in cluster.processes):
-            for name, process in cluster.processes:
-                if process.poll() is not None and name not in reported:
-                    reported.add(name)
+        reported: set[int] = set()
+        while any(process.poll() is None for process in cluster.processes.values()):
+            for name, process in cluster.processes.items():
+                if process.poll() is not None and process.pid not in reported:
+                    reported.add(process.pid)
                     say(f"{name} exited ({process.returncode}); the rest go on")
             cluster.rotate_logs()
-            time.sleep(1)
+            if answered := control.serve(1.0):
+                say(f"control: {answered}")
     except KeyboardInterrupt:
         say("stopping")
+    except Failed as error:
+        say(f"{error}; stopping")
+        failed = True
     finally:
+        if control:
+            control.close()
         cluster.stop()
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

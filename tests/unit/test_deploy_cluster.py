@@ -1,5 +1,6 @@
 """deploy/cluster.py's housekeeping, without starting a cluster: the .ini it
-writes at every start keeps an operator's settings, and its logs are cut."""
+writes at every start keeps an operator's settings, its logs are cut, and
+Varnish and HAProxy get the files the cluster writes for them."""
 
 from __future__ import annotations
 
@@ -70,3 +71,19 @@ def test_a_log_past_its_limit_is_cut_and_writing_goes_on(
     assert big.read_bytes() == b"after the cut\n"
     assert small.read_text() == "short\n"
     assert not (logs / "redis.log.1").exists()
+
+
+def test_varnish_gets_the_site_vcl_with_this_clusters_balancer(cluster, monkeypatch):
+    monkeypatch.setattr(cluster, "APPS", 9090)
+    folder = cluster.site_vcl()
+    text = (folder / "emporium-site.vcl").read_text()
+    shipped = (ROOT / "deploy" / "varnish" / "emporium-site.vcl").read_text()
+    assert '.port = "9090";' in text and '.port = "8090";' in shipped
+    assert text.replace("9090", "8090") == shipped
+
+
+def test_haproxy_reads_the_runtime_api_socket_from_its_drop_in_folder(cluster):
+    folder = cluster.haproxy_runtime()
+    text = (folder / "00-cluster.cfg").read_text()
+    assert f"stats socket {cluster.HERE / 'haproxy.sock'}" in text
+    assert "level admin expose-fd listeners" in text
