@@ -61,6 +61,10 @@ capacity: install ## The Christmas 2000 replay on this box: report in var/capaci
 soak: install ## The cluster under a steady replay for SOAK_SECONDS (3600), sampling what a leak grows: report in var/soak/, fails past 5% growth
 	$(BIN)/python -m bench.soak.run
 
+.PHONY: faults
+faults: install ## The fault drills on the cluster under load: report in var/faults/ (about 15 min)
+	$(BIN)/python -m bench.faults.run
+
 .PHONY: docs
 docs: install ## Build the documentation site into var/docs/, afresh (its reference is read from the code; warnings are errors)
 	$(BIN)/sphinx-build -E -W --keep-going -b html docs var/docs
