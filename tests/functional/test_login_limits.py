@@ -147,7 +147,8 @@ def test_a_next_holding_a_nul_is_a_bad_request_naming_it(testapp, where):
     # cannot store one), the login form's next included.
     path, _ = FORMS[where]
     prefix = "/admin/" if where == "console" else "/"
-    response = testapp.get(path + "?" + urlencode({"next": prefix + "x\x00"}), status=400)
+    query = urlencode({"next": prefix + "x\x00"})
+    response = testapp.get(f"{path}?{query}", status=400)
     assert "next" in response.text
 
 
