@@ -33,7 +33,7 @@ from _search_data import seeded_database, settings_for  # noqa: E402
 
 from emporium.config import configure  # noqa: E402
 from emporium.search import indexing  # noqa: E402
-from emporium.search.conditions import SearchConditions, facet_fields  # noqa: E402
+from emporium.search.conditions import SearchConditions, facet_params  # noqa: E402
 from emporium.search.engine import SearchIndex  # noqa: E402
 from emporium.search.services import LocalSearch, RemoteSearch  # noqa: E402
 from emporium.sections import get_section  # noqa: E402
@@ -93,7 +93,7 @@ def query_mix(registry, count: int, seed: int = 7) -> list[SearchConditions]:
         kind = rng.random()
         section_name = rng.choice([None, None, "books", "videogames", "store"])
         section = sections.get(section_name) if section_name else None
-        facets = tuple(f.name for f in facet_fields(registry, section))
+        facets = tuple(facet_params(registry, section))
         names = ("section",) if section is None else facets
         sort = "relevance"
         if section is not None and rng.random() < 0.3:
