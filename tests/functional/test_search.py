@@ -205,3 +205,27 @@ def test_openapi_describes_the_search_endpoints(app):
     assert set(schemas["SearchProduct"]["required"]) == set(data["products"][0])
     suggestions = app.get("/api/v1/search/suggest", {"q": "cas"}).json
     assert set(schemas["SearchSuggestions"]["required"]) == set(suggestions)
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        {},
+        {"q": "castle"},
+        {"sort": "title"},
+        {"sort": "price", "per_page": 2},
+        {"section": "books", "sort": "title"},
+        {"section": "videogames", "sort": "price"},
+        {"section": "videogames", "platform": "PC", "per_page": 1},
+    ],
+)
+def test_every_link_of_a_search_page_is_answered(app, start):
+    # A search page offers only what its links' targets accept: a sort one
+    # section lacks is never carried into that section's link.
+    page = app.get("/search", start)
+    soup = BeautifulSoup(page.text, "html.parser")
+    links = {a["href"] for a in soup.select("a[href]")}
+    links = {href for href in links if href.startswith("/search")}
+    assert links, "the page offers no search links"
+    failed = {href: app.get(href, expect_errors=True).status_code for href in links}
+    assert {href: s for href, s in failed.items() if s >= 400} == {}

@@ -23,6 +23,7 @@ from emporium.search.conditions import (
 )
 from emporium.search.errors import SearchUnavailable
 from emporium.search.interfaces import IProductLoader, ISearch
+from emporium.sections import get_section
 from emporium.settings import setting_value
 from emporium.themes import render_template
 
@@ -65,6 +66,15 @@ def _url(request, conditions, **changes) -> str:
     return request.route_path("search", _query=pairs)
 
 
+def _section_url(request, conditions, name: str) -> str:
+    """The link to one section's results: the chosen sort is kept only when
+    that section offers it (not every section has every sort)."""
+    sort = conditions.sort
+    if sort not in sort_rules(get_section(request.registry, name)):
+        sort = None
+    return _url(request, conditions, section=name, sort=sort, page=None)
+
+
 def search_page(request):
     conditions, section = conditions_from_request(request, _per_page(request))
     result, products = _search(request, conditions)
@@ -84,7 +94,7 @@ def search_page(request):
         entries = []
         for c in counts:
             if name == "section":
-                url = _url(request, conditions, section=c.value, page=None)
+                url = _section_url(request, conditions, c.value)
                 label = titles.get(c.value, c.value)
             else:
                 url = _url(request, conditions, **{"facet_" + name: c.value})
