@@ -112,8 +112,12 @@ def _after_commit(session: Session) -> None:
         return
     for each in registry.get(_CHANNELS, {}).values():
         keys = found.get(each.name)
-        if keys:
+        if not keys:
+            continue
+        try:
             each.action(registry, sorted(keys), actor)
+        except Exception:  # noqa: BLE001 - the write is committed: never a 5xx
+            log.exception("after commit: %s of %d keys failed", each.name, len(keys))
 
 
 def _after_rollback(session: Session) -> None:

@@ -31,6 +31,8 @@ from emporium.cache.interfaces import ICacheTier
 log = logging.getLogger(__name__)
 
 DEFAULT_MAP_SIZE = 1 << 30  # 1 GiB of address space; the file grows as used.
+# A slot per read at once, of every thread of every process of the host.
+DEFAULT_MAX_READERS = 1024
 
 # path -> the environment this process opened there.
 _open_environments: dict[str, lmdb.Environment] = {}
@@ -101,6 +103,11 @@ class LmdbBackend(_ForkAware, CacheBackend):
     Arguments: ``path`` (a folder; put it on tmpfs such as ``/run`` and a host
     reboot starts it empty), ``map_size`` (bytes; when the store is full it is
     emptied and filled again), ``max_readers``.
+
+    The store never fails a request: the reader slots of killed processes
+    are freed when it is opened and when the reader table is full, a full
+    store is emptied, and what it still cannot do is done without (a miss,
+    or a write left out), counted in ``skipped``.
     """
 
     name = "local"
@@ -110,10 +117,11 @@ class LmdbBackend(_ForkAware, CacheBackend):
         super().__init__()
         self.path = os.path.abspath(arguments["path"])
         self.map_size = int(arguments.get("map_size", DEFAULT_MAP_SIZE))
-        self.max_readers = int(arguments.get("max_readers", 126))
+        self.max_readers = int(arguments.get("max_readers", DEFAULT_MAX_READERS))
         self._env: lmdb.Environment | None = None
         self._open_lock = threading.Lock()
         self.emptied = 0  # times this process found the store full
+        self.skipped = 0  # reads and writes done without the store
 
     # -- opening, repairing --------------------------------------------------
 
@@ -141,6 +149,8 @@ class LmdbBackend(_ForkAware, CacheBackend):
         with _host_lock(self.path):
             try:
                 env = self._open_checked()
+            except lmdb.ReadersFullError:
+                raise  # the store is sound: live readers hold every slot
             except (lmdb.Error, OSError) as exc:
                 if os.path.exists(self.path):
                     move_aside(self.path, f"{type(exc).__name__}: {exc}")
@@ -187,12 +197,56 @@ class LmdbBackend(_ForkAware, CacheBackend):
         return self.get_multi((key,))[0]
 
     def get_multi(self, keys: Sequence[str]) -> list:
-        with self.env.begin(buffers=True) as txn:
-            get = txn.get
-            return [
-                decode(bytes(raw) if raw is not None else None)
-                for raw in map(get, map(_store_key, keys))
-            ]
+        def read(env: lmdb.Environment) -> list:
+            with env.begin(buffers=True) as txn:
+                get = txn.get
+                return [
+                    decode(bytes(raw) if raw is not None else None)
+                    for raw in map(get, map(_store_key, keys))
+                ]
+
+        try:
+            return self.using(read)
+        except lmdb.Error as exc:
+            self.skip("read", exc)
+            return [NO_VALUE] * len(keys)
+
+    def using(self, work: Callable[[lmdb.Environment], object]):
+        """``work(env)``, once more after freeing the reader slots of killed
+        processes if the reader table was full."""
+        try:
+            return work(self.env)
+        except lmdb.ReadersFullError:
+            self.env.reader_check()
+            return work(self.env)
+
+    def with_room(self, work: Callable[[lmdb.Environment], object]):
+        """``work(env)``, a write: on a full store once more after freeing
+        the snapshots killed readers held (their pages could not be reused),
+        then once more after emptying it (``work`` must then still make
+        sense on an empty store)."""
+        try:
+            return self.using(work)
+        except lmdb.MapFullError:
+            pass
+        if self.env.reader_check():
+            try:
+                return self.using(work)
+            except lmdb.MapFullError:
+                pass
+        self.empty_when_full()
+        return self.using(work)
+
+    def skip(self, what: str, exc: Exception) -> None:
+        """Do without the store this time, and count it."""
+        self.skipped += 1
+        log.warning(
+            "cache store %s: %s skipped (%s: %s)",
+            self.path,
+            what,
+            type(exc).__name__,
+            exc,
+        )
 
     def set(self, key, value) -> None:
         self.set_multi({key: value})
@@ -200,30 +254,31 @@ class LmdbBackend(_ForkAware, CacheBackend):
     def set_multi(self, mapping: Mapping[str, CachedValue]) -> None:
         items = [(_store_key(key), encode(entry)) for key, entry in mapping.items()]
         try:
-            self._write(items)
-        except lmdb.MapFullError:
-            self.empty_when_full()
-            try:
-                self._write(items)
-            except lmdb.MapFullError:
-                log.warning("cache store %s: entries larger than map_size", self.path)
+            self.with_room(lambda env: self._write(env, items))
+        except lmdb.Error as exc:
+            self.skip("a write", exc)
 
     def empty_when_full(self) -> None:
         """Empty the store that refused a write for want of room (a deletion
         needs room too: LMDB copies the pages it changes), and count it."""
         log.info("cache store %s is full: emptying it", self.path)
         self.emptied += 1
-        with self.env.begin() as txn:
-            sequence = int(txn.get(INVALIDATIONS) or 0)
-        self.clear()
+
+        def sequence(env: lmdb.Environment) -> int:
+            with env.begin() as txn:
+                return int(txn.get(INVALIDATIONS) or 0)
+
+        number = self.using(sequence) + HostBus.KEEP
+        self.using(lambda env: self.clear())
         # Pages freed by a transaction are reused from the one after the
         # next: commit a small one between. It carries the invalidation
         # log's number on, past what the log keeps, so that every process
         # of the host forgets what it holds (see HostBus.poll).
-        self._write([(INVALIDATIONS, str(sequence + HostBus.KEEP).encode())])
+        self.using(lambda env: self._write(env, [(INVALIDATIONS, b"%d" % number)]))
 
-    def _write(self, items) -> None:
-        with self.env.begin(write=True) as txn:
+    @staticmethod
+    def _write(env: lmdb.Environment, items) -> None:
+        with env.begin(write=True) as txn:
             for key, raw in items:
                 txn.put(key, raw)
 
@@ -231,12 +286,16 @@ class LmdbBackend(_ForkAware, CacheBackend):
         self.delete_multi((key,))
 
     def delete_multi(self, keys: Sequence[str]) -> None:
-        try:
-            with self.env.begin(write=True) as txn:
+        def delete(env: lmdb.Environment) -> None:
+            with env.begin(write=True) as txn:
                 for key in keys:
                     txn.delete(_store_key(key))
-        except lmdb.MapFullError:
-            self.empty_when_full()  # these keys are gone with the rest
+
+        try:
+            # Emptied, the store holds these keys no more either.
+            self.with_room(delete)
+        except lmdb.Error as exc:
+            self.skip("a deletion", exc)
 
     def clear(self) -> None:
         env = self.env
@@ -278,12 +337,11 @@ class HostBus:
 
     def publish(self, keys: Sequence[str]) -> None:
         try:
-            self._publish(keys)
-        except lmdb.MapFullError:
             # Emptied, the log starts again: every process that sees the
             # sequence number go back empties its memory tier.
-            self.store.empty_when_full()
-            self._publish(keys)
+            self.store.with_room(lambda env: self._publish(keys))
+        except lmdb.Error as exc:
+            self.store.skip("an invalidation's announcement", exc)
 
     def _publish(self, keys: Sequence[str]) -> None:
         with self.store.env.begin(write=True) as txn:
@@ -306,26 +364,36 @@ class HostBus:
         self._next_poll = now + self.interval
         if self._pid != os.getpid():
             self._pid, self._seen = os.getpid(), None
-        with self.store.env.begin() as txn:
+        try:
+            number, keys = self.store.using(self._read_log)
+        except lmdb.Error as exc:
+            # Whatever was invalidated cannot be read: forget everything.
+            self.store.skip("reading the invalidations", exc)
+            forget_all()
+            return
+        if keys is None:
+            forget_all()  # emptied store, or too far behind
+        elif keys:
+            forget(keys)
+        self._seen = number
+
+    def _read_log(self, env: lmdb.Environment) -> tuple[int, list[str] | None]:
+        """The log's number, and the keys logged since the last poll (None:
+        more than the log holds)."""
+        with env.begin() as txn:
             number = self._sequence(txn)
             seen = self._seen
             if seen is None or number == seen:
-                self._seen = number
-                return
+                return number, []
             if number < seen or number - seen > self.KEEP - 1:
-                forget_all()  # emptied store, or too far behind
-            else:
-                keys: list[str] = []
-                for entry in range(seen + 1, number + 1):
-                    raw = txn.get(self._entry(entry))
-                    if raw is None:
-                        forget_all()
-                        keys = []
-                        break
-                    keys.extend(json.loads(raw))
-                if keys:
-                    forget(keys)
-            self._seen = number
+                return number, None
+            keys: list[str] = []
+            for entry in range(seen + 1, number + 1):
+                raw = txn.get(self._entry(entry))
+                if raw is None:
+                    return number, None
+                keys.extend(json.loads(raw))
+            return number, keys
 
     def start(self, *args) -> None:
         pass

@@ -355,7 +355,7 @@ CORE = declare(
     Setting(
         "cache.local.arguments.max_readers",
         Integer(1),
-        "126",
+        "1024",
         "LMDB reader slots: threads of all processes of the host reading at once",
     ),
     Setting("cache.redis.backend", TEXT, "emporium.redis", "tier 3"),

@@ -72,6 +72,22 @@ def test_a_rollback_does_nothing(session, registry):
     assert registry.calls == []
 
 
+def test_work_that_fails_after_the_commit_does_not_fail_it(session, registry):
+    def broken(reg, keys, actor):
+        raise OSError("the cache store is gone")
+
+    aftercommit.add_channel(registry, "broken", broken)
+    aftercommit.add_channel(
+        registry, "after", lambda reg, keys, actor: reg.calls.append(("after", keys))
+    )
+    session.add(entry("kept"))
+    aftercommit.after_commit(session, "broken", ["core:1"])
+    aftercommit.after_commit(session, "after", ["page:1"])
+    session.commit()  # committed: raising now would answer a 5xx for it
+    assert session.query(AuditEntry).filter_by(target="kept").count() == 1
+    assert ("after", ["page:1"]) in registry.calls, "the channels after it act"
+
+
 def test_checks_run_before_the_commit(session, registry):
     aftercommit.get_channel(registry, "second").checks.append(
         lambda dbsession, reg: sorted(aftercommit.pending(dbsession, "first"))
