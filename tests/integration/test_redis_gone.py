@@ -1,7 +1,9 @@
 """Redis gone from under a running store, then back on its port: the
 object cache does without it (counted), invalidations still reach every
 worker of the host through the host's store, the throttle counts in each
-process with one warning, and all of it returns to Redis by itself."""
+process with one warning, so does the failed-login budget (a login, right
+or wrong, never fails with Redis), and all of it returns to Redis by
+itself."""
 
 from __future__ import annotations
 
@@ -16,10 +18,14 @@ from pathlib import Path
 import redis
 import webtest
 from dogpile.cache.api import NO_VALUE
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
+from emporium.accounts.services import create_user
 from emporium.cache.metrics import CacheCollector
 from emporium.cache.services import cache_from_settings
 from emporium.config import configure
+from emporium.interfaces import IPasswordHasher
 from emporium.security.counters import PREFIX
 from tests.conftest import build_database, make_settings
 from tests.services import ensure_debian_packages, free_port, stop, wait_for_port
@@ -169,3 +175,102 @@ def test_the_throttle_warns_once_and_returns_to_redis(tmp_path, caplog):
         assert [r.getMessage() for r in caplog.records] == [
             "throttle counters in Redis again"
         ]
+
+
+def _submit(app, path: str, **fields):
+    page = app.get(path)
+    form = next(f for f in page.forms.values() if f.action.startswith(path))
+    for name, value in fields.items():
+        form[name] = value
+    return form.submit(status="*")
+
+
+def test_logins_and_account_pages_answer_while_redis_is_gone(tmp_path, caplog):
+    port = free_port()
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'shop.sqlite'}",
+        **{
+            "emporium.throttle.enabled": "true",
+            "emporium.throttle.storage": f"redis://127.0.0.1:{port}/1",
+            "emporium.throttle.login_failures": "3/minute",
+        },
+    )
+    build_database(settings, products=5)
+    config = configure(settings)
+    with Session(create_engine(settings["sqlalchemy.url"])) as session, session.begin():
+        hasher = config.registry.getUtility(IPasswordHasher)
+        create_user(
+            session,
+            hasher,
+            "owner@example.com",
+            "a good password",
+            roles="customer administrator",
+        )
+    wsgi = config.make_wsgi_app()
+
+    def browser(address: str) -> webtest.TestApp:
+        return webtest.TestApp(
+            wsgi, extra_environ={"HTTP_HOST": "localhost", "REMOTE_ADDR": address}
+        )
+
+    def login(app, path: str, password: str):
+        return _submit(app, path, email="owner@example.com", password=password)
+
+    with redis_on(port, tmp_path / "redis") as server:
+        assert login(browser("10.5.0.1"), "/account/login", "wrong").status_int == 400
+        stop(server, signal.SIGKILL)
+        with caplog.at_level(logging.WARNING):
+            for path, home in (
+                ("/account/login", "/account/orders"),
+                ("/admin/login", "/admin/"),
+            ):
+                # A wrong password is refused as ever, a right one logs in.
+                assert login(browser("10.5.0.2"), path, "wrong").status_int == 400
+                app = browser("10.5.0.3")
+                assert login(app, path, "a good password").status_int == 303
+                assert app.get(home).status_int == 200
+            app = browser("10.5.0.4")
+            assert login(app, "/account/login", "a good password").status_int == 303
+            form = next(
+                f
+                for f in app.get("/account/orders").forms.values()
+                if f.action == "/account/logout"
+            )
+            assert form.submit().status_int == 303
+            new = browser("10.5.0.5")
+            registered = _submit(
+                new,
+                "/account/register",
+                email="new@example.com",
+                name="New",
+                password="another good password",
+            )
+            assert registered.status_int == 303, registered.status
+            # The budget still counts, in this process: the fourth wrong
+            # password from one address in a minute is refused.
+            guesser = browser("10.5.0.6")
+            statuses = [
+                _submit(
+                    guesser, "/account/login", email="new@example.com", password="wrong"
+                ).status_int
+                for _ in range(4)
+            ]
+            assert statuses == [400, 400, 400, 429], statuses
+        warnings = [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "emporium.security.counters"
+            and "failed-login budget unavailable" in r.getMessage()
+        ]
+        assert len(warnings) == 1, [r.getMessage() for r in caplog.records]
+    with redis_on(port, tmp_path / "redis"):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="emporium.security.counters"):
+            eventually(
+                lambda: (
+                    login(browser("10.5.0.7"), "/account/login", "wrong")
+                    and "failed-login budget in Redis again" in caplog.text
+                ),
+                "the failed-login budget went back to Redis",
+            )
+        assert redis.Redis(port=port, db=1).keys("LIMITS*")

@@ -10,7 +10,9 @@ take the store down with it: each process counts in its own memory (a
 client gets as many budgets as there are workers, but a flood is still
 refused), says so once in a warning, leaves Redis alone for
 ``RETRY_SECONDS`` (a frozen Redis would cost every request its timeout) and
-goes back to it by itself when it answers again.
+goes back to it by itself when it answers again (``Failover``). The
+failed-login budget, kept by the ``limits`` library, fails over the same way
+(``FailoverLimiter``): a login, right or wrong, never fails with Redis.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 log = logging.getLogger(__name__)
 
 Check = tuple[str, int, int]
+T = TypeVar("T")
 PREFIX = "emporium:throttle:"
 RETRY_SECONDS = 5.0
 
@@ -44,6 +48,68 @@ return {0, 0}
 """
 
 
+class Failover:
+    """Work done in Redis, done in this process's memory while Redis fails:
+    one warning when it fails and one when it answers again, Redis left
+    alone for ``RETRY_SECONDS`` between tries, and ``forget`` (the memory's
+    own counts) called once it is back."""
+
+    def __init__(self, what: str, forget: Callable[[], None]) -> None:
+        self.what = what
+        self.forget = forget
+        self.retry_at: float | None = None  # set while Redis is failing
+
+    def run(self, in_redis: Callable[[], T], in_memory: Callable[[], T]) -> T:
+        if self.retry_at is not None and time.monotonic() < self.retry_at:
+            return in_memory()
+        try:
+            result = in_redis()
+        except Exception as exc:  # the client's errors, whatever the cause
+            if self.retry_at is None:
+                log.warning(
+                    "%s unavailable (%s): counting in this process until"
+                    " Redis answers again",
+                    self.what,
+                    exc,
+                )
+            self.retry_at = time.monotonic() + RETRY_SECONDS
+            return in_memory()
+        if self.retry_at is not None:
+            log.warning("%s in Redis again", self.what)
+            self.retry_at = None
+            self.forget()
+        return result
+
+
+class FailoverLimiter:
+    """The ``limits`` library's ``limiter`` (the failed-login budget's moving
+    window), answered by one in this process's memory while its storage
+    fails, so a login never fails with Redis."""
+
+    def __init__(self, limiter) -> None:
+        from limits.storage import MemoryStorage
+        from limits.strategies import MovingWindowRateLimiter
+
+        self.limiter = limiter
+        self.memory = MovingWindowRateLimiter(MemoryStorage())
+        self.failover = Failover("failed-login budget", self.memory.storage.reset)
+
+    def _run(self, method: str, *args):
+        return self.failover.run(
+            lambda: getattr(self.limiter, method)(*args),
+            lambda: getattr(self.memory, method)(*args),
+        )
+
+    def test(self, *args) -> bool:
+        return self._run("test", *args)
+
+    def hit(self, *args) -> bool:
+        return self._run("hit", *args)
+
+    def get_window_stats(self, *args):
+        return self._run("get_window_stats", *args)
+
+
 class RedisCounters:
     def __init__(self, url: str) -> None:
         import redis
@@ -53,29 +119,17 @@ class RedisCounters:
         )
         self.script = self.client.register_script(_SCRIPT)
         self.fallback = MemoryCounters()
-        self.retry_at: float | None = None  # set while Redis is failing
+        self.failover = Failover("throttle counters", self.fallback.reset)
 
     def hit(self, checks: Sequence[Check]) -> tuple[int, int] | None:
-        if self.retry_at is not None and time.monotonic() < self.retry_at:
-            return self.fallback.hit(checks)
         keys = [PREFIX + key for key, _, _ in checks]
         args = [value for _, limit, window in checks for value in (limit, window)]
-        try:
+
+        def in_redis() -> tuple[int, int] | None:
             index, ttl = self.script(keys=keys, args=args)
-        except Exception as exc:  # the client's errors, whatever the cause
-            if self.retry_at is None:
-                log.warning(
-                    "throttle counters unavailable (%s): counting in this"
-                    " process until Redis answers again",
-                    exc,
-                )
-            self.retry_at = time.monotonic() + RETRY_SECONDS
-            return self.fallback.hit(checks)
-        if self.retry_at is not None:
-            log.warning("throttle counters in Redis again")
-            self.retry_at = None
-            self.fallback.reset()
-        return (int(index) - 1, int(ttl)) if index else None
+            return (int(index) - 1, int(ttl)) if index else None
+
+        return self.failover.run(in_redis, lambda: self.fallback.hit(checks))
 
     def reset(self) -> None:
         for key in self.client.scan_iter(f"{PREFIX}*"):

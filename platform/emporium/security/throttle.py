@@ -32,7 +32,7 @@ from zope.interface import implementer
 
 from emporium.errors import ConfigurationError
 from emporium.interfaces import ISessionFactory, IThrottle
-from emporium.security.counters import counters_for
+from emporium.security.counters import FailoverLimiter, counters_for
 from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ class Throttle:
             )
         self.limiter = MovingWindowRateLimiter(storage)
         self.counters = counters_for(uri, self.limiter)
+        self.logins = FailoverLimiter(self.limiter)
         factor = setting_value(settings, "emporium.throttle.address_factor")
         burst_factor = setting_value(settings, "emporium.throttle.burst_address_factor")
         self.limits = {}
@@ -121,8 +122,8 @@ class Throttle:
             return None
         item = parse(limit)
         for kind, identity in self._login_keys(account, address):
-            if not self.limiter.test(item, "login-failures", kind, identity):
-                reset, _ = self.limiter.get_window_stats(
+            if not self.logins.test(item, "login-failures", kind, identity):
+                reset, _ = self.logins.get_window_stats(
                     item, "login-failures", kind, identity
                 )
                 return max(1, math.ceil(reset - time.time()))
@@ -136,8 +137,8 @@ class Throttle:
         item = parse(limit)
         locked = []
         for kind, identity in self._login_keys(account, address):
-            self.limiter.hit(item, "login-failures", kind, identity)
-            _, remaining = self.limiter.get_window_stats(
+            self.logins.hit(item, "login-failures", kind, identity)
+            _, remaining = self.logins.get_window_stats(
                 item, "login-failures", kind, identity
             )
             if remaining == 0:
