@@ -13,12 +13,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from bench.capacity import shoppers
+from bench.capacity import misses, shoppers
 from bench.capacity.run import NEVER
 from tests.conftest import ROOT
 from tests.integration.test_cluster import new_cluster_workdir
@@ -102,6 +104,38 @@ def workdir():
     path = new_cluster_workdir("emporium-capacity-")
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+def test_the_miss_probe_waits_out_the_apps_throttle():
+    # Every probe request comes from one address without a session; the
+    # app's throttle answered one with 429 after a whole ladder, and the run
+    # ended without its report.
+    asked = Counter()
+
+    class Throttling(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked[self.path] += 1
+            throttled = asked[self.path] == 1 and self.path.startswith("/search")
+            self.send_response(429 if throttled else 200)
+            self.send_header("Retry-After", "0")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Throttling)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    catalog = shoppers.Catalog(products=50, categories=["/categories/a"], fronts=["/"])
+    try:
+        costs = misses.app_cpu_per_request(
+            catalog, server.server_address[1], os.getpid(), count=3
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert set(costs) == set(misses.KINDS)
+    assert all(n == 2 for path, n in asked.items() if path.startswith("/search"))
 
 
 def test_a_tiny_replay_writes_the_report_and_keeps_the_invariants(workdir):
