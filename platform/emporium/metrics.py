@@ -118,6 +118,12 @@ def merge(snapshots: Iterable[dict]) -> dict:
     }
 
 
+def _counters(snap: dict) -> dict:
+    """``snap`` without its gauges: what a process that is gone held is
+    gone with it; only what it counted carries over."""
+    return {name: f for name, f in snap.items() if f["type"] != "gauge"}
+
+
 class MergedCollector:
     """A collector that yields the families of a merged snapshot."""
 
@@ -197,12 +203,18 @@ class MetricsStore:
                 alive = pid != own_pid and _alive(int(pid))
                 (live if alive else gone).append(path)
             if retired is None:
-                return merge([own, *(self._read(p) for p in live + gone)])
+                return merge(
+                    [
+                        own,
+                        *(self._read(p) for p in live),
+                        *(_counters(self._read(p)) for p in gone),
+                    ]
+                )
             fresh = [p for p in gone if p.name not in retired["folded"]]
             if fresh:
                 retired = {
                     "families": merge(
-                        [retired["families"], *(self._read(p) for p in fresh)]
+                        [retired["families"], *(_counters(self._read(p)) for p in fresh)]
                     ),
                     "folded": [
                         name

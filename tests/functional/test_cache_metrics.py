@@ -86,3 +86,15 @@ def test_without_a_folder_the_admin_sees_this_process(app_config):
     stats, scope = server_stats(app_config.registry)
     assert scope == "this process"
     assert "tiers" in stats and "hit_ratio" in stats
+
+
+def test_metrics_show_what_the_process_memories_hold_and_their_bounds(testapp):
+    testapp.get("/books/")
+    found = samples(testapp)
+    memory = ("emporium_cache_entries", (("store", "memory"),))
+    rendered = ("emporium_cache_entries", (("store", "rendered"),))
+    assert found[memory] >= 1 and found[rendered] >= 1
+    assert found[("emporium_cache_entries_limit", (("store", "memory"),))] == 50000
+    assert found[("emporium_cache_entries_limit", (("store", "rendered"),))] == 2000
+    # The host's store has no count of entries to bound: it is left out.
+    assert ("emporium_cache_entries", (("store", "local"),)) not in found

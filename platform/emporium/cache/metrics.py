@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from emporium.cache.interfaces import IObjectCache
 
@@ -45,6 +45,7 @@ class CacheCollector:
                 if hasattr(tier, attribute):
                     family.add_metric((tier.name,), getattr(tier, attribute))
             yield family
+        yield from self._entries()
         if self.pages is not None:
             family = CounterMetricFamily(
                 "emporium_rendered_pages",
@@ -54,6 +55,31 @@ class CacheCollector:
             family.add_metric(("reused",), self.pages.hits)
             family.add_metric(("rendered",), self.pages.misses)
             yield family
+
+    def _entries(self):
+        """What this process's bounded memories hold, and their bounds: a
+        soak tells a cache filling to its bound from a leak by them."""
+        held = GaugeMetricFamily(
+            "emporium_cache_entries",
+            "Entries this process's memory tier or rendered-page memo holds",
+            labels=("store",),
+        )
+        bound = GaugeMetricFamily(
+            "emporium_cache_entries_limit",
+            "The most entries this process's memory tier or rendered-page memo keeps",
+            labels=("store",),
+        )
+        stores = [(tier.name, tier) for tier in self.cache.tiers]
+        if self.pages is not None:
+            stores.append(("rendered", self.pages))
+        for name, store in stores:
+            limit = getattr(store, "max_items", None)
+            if limit is None:
+                continue
+            held.add_metric((name,), len(store))
+            bound.add_metric((name,), limit)
+        yield held
+        yield bound
 
 
 def stats_from_families(families: dict, tier_order: list[str]) -> dict:

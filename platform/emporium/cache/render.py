@@ -41,6 +41,9 @@ class RenderMemo:
         self.hits = 0
         self.misses = 0
 
+    def __len__(self) -> int:
+        return len(self._pages)
+
     @property
     def enabled(self) -> bool:
         return self.max_items > 0

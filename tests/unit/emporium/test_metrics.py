@@ -101,3 +101,21 @@ def test_an_unreadable_archive_is_left_alone(tmp_path):
     assert merged[HOME] == 3
     assert (tmp_path / ARCHIVE).read_text() == "half a file"
     assert (tmp_path / f"{dead}.json").exists()
+
+
+def test_what_a_gone_worker_held_is_not_summed_what_it_counted_is(tmp_path):
+    from prometheus_client import Gauge
+
+    def with_entries(entries: int) -> CollectorRegistry:
+        registry = a_registry(1)
+        Gauge("emporium_cache_entries", "Held", registry=registry).set(entries)
+        return registry
+
+    store = MetricsStore(tmp_path)
+    store.publish(with_entries(500), f"{a_dead_pid()}-hhhh")
+    store.publish(with_entries(40), f"{os.getppid()}-iiii")
+    me = f"{os.getpid()}-jjjj"
+    for _ in range(2):  # folding, then from the archive
+        merged = totals(store.merged(me, snapshot(with_entries(2))))
+        assert merged[("emporium_cache_entries", ())] == 42
+        assert merged[HOME] == 3
