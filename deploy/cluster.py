@@ -14,7 +14,9 @@ job with SIGINT ignored, and its children would inherit that).
 cluster.ini is written anew at every start from production.ini; settings of
 your own go in local.ini beside it (an [app:main] section), which wins.
 Each log in logs/ is cut at EMPORIUM_CLUSTER_LOG_MB (64) megabytes, the
-previous part kept as <name>.log.1.
+previous part kept as <name>.log.1. Redis, a cache here, keeps at most
+EMPORIUM_REDIS_MAXMEMORY (256mb), dropping the least recently used of what
+has a TTL.
 
 While it runs, each server can be stopped, killed, started, restarted,
 frozen and thawed by name through control.sock (docs/faults.md), as the
@@ -358,7 +360,11 @@ def main() -> None:
         cluster.start(
             "redis",
             ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1",
-             "--dir", str(HERE / "redis"), "--save", "60 1000"],
+             "--dir", str(HERE / "redis"), "--save", "60 1000",
+             # A cache: bounded, and what it drops first is what expires
+             # anyway (every cache entry and counter has a TTL).
+             "--maxmemory", os.environ.get("EMPORIUM_REDIS_MAXMEMORY") or "256mb",
+             "--maxmemory-policy", "volatile-lru"],
             REDIS_PORT,
         )  # fmt: skip
         emporium = str(BIN / "emporium")
