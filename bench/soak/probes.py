@@ -107,3 +107,30 @@ def redis_memory(port: int) -> int:
         return 0
     finally:
         client.close()
+
+
+def held_entries(metrics: Path, pids: dict[str, int]) -> dict[str, tuple[float, float]]:
+    """``"appN/pid memory entries"`` -> (entries held, their bound) of each
+    worker's memory tier and rendered-page memo, from the counters each
+    worker publishes under ``metrics/<port>/<pid>-*.json``."""
+    import json
+
+    found: dict[str, tuple[float, float]] = {}
+    for label, pid in pids.items():
+        for path in metrics.glob(f"*/{pid}-*.json"):
+            try:
+                families = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue  # being replaced: the next sample reads it
+            held = families.get("emporium_cache_entries", {}).get("samples", [])
+            limits = {
+                labels["store"]: value
+                for _, labels, value in families.get(
+                    "emporium_cache_entries_limit", {}
+                ).get("samples", [])
+            }
+            for _, labels, value in held:
+                store = labels["store"]
+                if store in limits:
+                    found[f"{label} {store} entries"] = (value, limits[store])
+    return found

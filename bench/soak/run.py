@@ -2,11 +2,19 @@
 model for a long while, sampling what a leak would grow.
 
 Every ``SOAK_INTERVAL`` seconds: resident memory, open files and database
-connections of every app worker, the bytes of the host's object-cache
-store, Redis's memory. The report (``var/soak/report.md``) gives each as a
-series with its slope over the last half of the run; the run fails (exit
-status 1) when any grew by more than 5% over that half. Workers are not
-recycled during a soak (gunicorn's ``max_requests`` would hide a leak).
+connections of every app worker, the entries its memory tier and
+rendered-page memo hold, the bytes of the host's object-cache store,
+Redis's memory. The report (``var/soak/report.md``) gives each as a series
+with its slope over the last half of the run; the run fails (exit status 1)
+when a figure grows without bound: one with a bound past it, one without
+by more than 5% over the last half. Workers are not recycled during a soak
+(gunicorn's ``max_requests`` would hide a leak).
+
+A cache fills towards its bound, and a worker's memory with it; a leak
+never stops. Caches sized for a store's whole catalog take hours to fill at
+a fraction of the peak, so the soak runs them smaller (the ``SOAK_*_ITEMS``
+and ``_MB`` settings), full within the first half: the last half then
+judges a store whose caches are full and evicting, where growth is a leak.
 
 Settings (environment):
   SOAK_SECONDS    how long the replay is held           (3600)
@@ -15,6 +23,10 @@ Settings (environment):
   SOAK_PRODUCTS   products seeded                       (20000)
   SOAK_WORKERS    gunicorn workers per app server       (2)
   SOAK_ACCOUNTS   customer accounts to log in as        (200)
+  SOAK_MEMORY_ITEMS  each worker's memory tier          (5000 entries)
+  SOAK_PAGE_ITEMS    each worker's rendered-page memo   (500 pages)
+  SOAK_STORE_MB      the host's object-cache store      (32)
+  SOAK_REDIS_MB      Redis's memory                     (32)
   SOAK_DIR        where the report goes                 (var/soak)
   SOAK_PORT_OFFSET  moves every port of the cluster      (0)
 """
@@ -44,16 +56,50 @@ def setting(name: str, default: str) -> str:
 OFFSET = int(setting("SOAK_PORT_OFFSET", "0"))
 
 
-def sample(cluster: store.Cluster) -> dict[str, float]:
-    values = probes.sample_workers(probes.workers(cluster.roots()), PG_PORT + OFFSET)
+# A worker's database pool: SQLAlchemy's pool_size and max_overflow.
+POOL_BOUND = 5 + 10
+
+
+def sample(cluster: store.Cluster, bounds: dict[str, float]) -> dict[str, float]:
+    """Every figure now; the bound of each with one is put in ``bounds``."""
+    pids = probes.workers(cluster.roots())
+    values = probes.sample_workers(pids, PG_PORT + OFFSET)
+    for name in values:
+        if name.endswith("db connections"):
+            bounds[name] = POOL_BOUND
+    for name, (held, bound) in probes.held_entries(
+        cluster.workdir / "c" / "metrics", pids
+    ).items():
+        values[name] = held
+        bounds[name] = bound
     cache = cluster.workdir / "c" / "cache" / "objects"
     values["object-cache store MiB"] = probes.store_bytes(cache) / 2**20
     values["redis memory MiB"] = probes.redis_memory(REDIS_PORT + OFFSET) / 2**20
     return values
 
 
+def cache_bounds() -> tuple[dict[str, str], dict[str, str], dict[str, float]]:
+    """(the app's settings, the cluster's environment, the report's bounds)
+    of the soak's caches."""
+    store_mb = int(setting("SOAK_STORE_MB", "32"))
+    redis_mb = int(setting("SOAK_REDIS_MB", "32"))
+    settings = {
+        "cache.memory.arguments.max_items": setting("SOAK_MEMORY_ITEMS", "5000"),
+        "cache.render.max_items": setting("SOAK_PAGE_ITEMS", "500"),
+        "cache.local.arguments.map_size": str(store_mb * 2**20),
+    }
+    env = {"EMPORIUM_REDIS_MAXMEMORY": f"{redis_mb}mb"}
+    bounds = {"object-cache store MiB": store_mb, "redis memory MiB": redis_mb}
+    return settings, env, bounds
+
+
 async def soak(
-    cluster: store.Cluster, catalog, multiple: float, seconds: float, interval: float
+    cluster: store.Cluster,
+    catalog,
+    multiple: float,
+    seconds: float,
+    interval: float,
+    bounds: dict[str, float],
 ) -> tuple[dict[str, list[tuple[float, float]]], Counter]:
     pool = Pool("127.0.0.1", EDGE + OFFSET, size=2000)
     engine = Engine(pool, catalog, max_sessions=5000)
@@ -64,7 +110,7 @@ async def soak(
     try:
         while True:
             at = time.monotonic() - start
-            for name, value in sample(cluster).items():
+            for name, value in sample(cluster, bounds).items():
                 series[name].append((at, value))
             # Only counts are kept: an hour of samples would grow the
             # generator, not the store.
@@ -92,6 +138,11 @@ def main() -> None:
     workdir = out / "cluster"
     shutil.rmtree(workdir, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
+    settings, env, bounds = cache_bounds()
+    (workdir / "c").mkdir(parents=True)
+    (workdir / "c" / "local.ini").write_text(
+        "[app:main]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items())
+    )
     cluster = store.Cluster(
         workdir,
         products,
@@ -102,6 +153,7 @@ def main() -> None:
             "EMPORIUM_EDGE_BURST": "1000000",
             "EMPORIUM_MAX_REQUESTS": "0",
             "EMPORIUM_CLUSTER_PORT_OFFSET": str(OFFSET),
+            **env,
         },
     )
     print(f"soak: starting the cluster with {products:,} products", flush=True)
@@ -113,7 +165,7 @@ def main() -> None:
         catalog = store.catalog(database, accounts=accounts)
         print(f"soak: ×{multiple:g} for {seconds:g} s", flush=True)
         series, statuses = asyncio.run(
-            soak(cluster, catalog, multiple, seconds, interval)
+            soak(cluster, catalog, multiple, seconds, interval, bounds)
         )
     finally:
         cluster.stop()
@@ -122,10 +174,13 @@ def main() -> None:
     facts = [
         f"Began {began}: ×{multiple:g} of the peak's arrivals for {seconds:g} s,"
         f" {products:,} products, sampled every {interval:g} s.",
+        "Caches: "
+        + ", ".join(f"{k} = {v}" for k, v in settings.items())
+        + f"; Redis at most {env['EMPORIUM_REDIS_MAXMEMORY']}.",
         f"Requests: {answered:,}, of which {failed:,} failed (no answer or 5xx);"
         f" by status: {', '.join(f'{s}: {n:,}' for s, n in sorted(statuses.items()))}.",
     ]
-    lines, grown = report.write(out, dict(series), facts)
+    lines, grown = report.write(out, dict(series), facts, bounds)
     print("\n".join(lines[: lines.index("## Series")]))
     print(lines[-1])
     sys.exit(1 if grown else 0)

@@ -214,7 +214,10 @@ class MetricsStore:
             if fresh:
                 retired = {
                     "families": merge(
-                        [retired["families"], *(_counters(self._read(p)) for p in fresh)]
+                        [
+                            retired["families"],
+                            *(_counters(self._read(p)) for p in fresh),
+                        ]
                     ),
                     "folded": [
                         name

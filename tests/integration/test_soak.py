@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from bench.soak.report import growth
+from bench.soak.report import growth, judge
 from tests.conftest import ROOT
 from tests.integration.test_cluster import new_cluster_workdir
 
@@ -27,6 +27,21 @@ def test_growth_is_the_last_halfs_fitted_rise():
     assert slope == pytest.approx(2.0)
     assert share == pytest.approx(18 / 120)  # from 120 at t=10 to 138 at t=19
     assert growth(leak[:3]) == (0.0, None)  # too few points to say
+
+
+def test_a_bounded_figure_fails_only_past_its_bound():
+    filling = [(t, 100.0 * t) for t in range(20)]  # a cache filling fast
+    assert judge("app1/1 memory entries", filling, 2000)[2] is False
+    assert judge("app1/1 memory entries", filling, 1500)[2] is True
+    assert judge("app1/1 rss MiB", filling, None)[2] is True
+
+
+def test_a_few_files_in_use_for_a_moment_are_not_a_leak():
+    busy = [(t, 30.0 + (3 if t > 15 else 0)) for t in range(20)]
+    assert growth(busy)[1] > 0.05
+    assert judge("app1/1 open files", busy, None)[2] is False
+    leak = [(t, 30.0 + t) for t in range(20)]
+    assert judge("app1/1 open files", leak, None)[2] is True
 
 
 @pytest.fixture
@@ -60,9 +75,18 @@ def test_a_short_soak_reports_every_figure(workdir):
     # The exit status is the verdict's.
     assert run.returncode == (1 if int(verdict.group(2)) else 0), output[-3000:]
     for app in ("app1", "app2", "app3"):
-        for figure in ("rss MiB", "open files", "db connections"):
+        for figure in (
+            "rss MiB",
+            "open files",
+            "db connections",
+            "memory entries",
+            "rendered entries",
+        ):
             assert re.search(rf"^- {app}/\d+ {figure}: ", report, re.M), figure
     for figure in ("object-cache store MiB", "redis memory MiB"):
         assert re.search(rf"^- {figure}: (\S+ ){{3,}}", report, re.M), figure
+    # The soak's caches are bounded as it says, and the report judges by it.
+    assert re.search(r"^\| app1/\d+ memory entries \| .* \| 5,000 \|", report, re.M)
+    assert re.search(r"^\| redis memory MiB \| .* \| 32 \|", report, re.M)
     requests = re.search(r"Requests: ([\d,]+)", report)
     assert requests and int(requests.group(1).replace(",", "")) > 0
