@@ -126,6 +126,22 @@ def test_a_script_location_without_an_environment_is_named(tmp_path):
     assert f"script_location {tmp_path} holds no env.py" in result.output
 
 
+def test_a_database_in_a_folder_that_does_not_exist_is_named(tmp_path):
+    path = tmp_path / "fresh.ini"
+    text = INI.format(plugins="catalog", themes=ROOT / "themes", migrations="")
+    text = text.split("[alembic]")[0]
+    path.write_text(text.replace("%(here)s/cli.sqlite", "%(here)s/var/cli.sqlite"))
+    for command in (["migrate", path], ["seed", path, "--products", 5]):
+        result = run(*command)
+        assert result.exit_code == 1, result.output
+        assert (
+            f"Error: the database sqlite:///{tmp_path}/var/cli.sqlite"
+            f" (sqlalchemy.url in {path}) cannot be used: unable to open database"
+            f" file (the folder {tmp_path / 'var'} does not exist)"
+        ) in result.output
+    assert not (tmp_path / "var").exists()
+
+
 def test_seed_one_section(ini):
     assert run("migrate", ini).exit_code == 0
     result = run("seed", ini, "--products", 20, "--section", "books")

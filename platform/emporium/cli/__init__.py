@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from emporium.cli.admin import create_admin
-from emporium.cli.bootstrap import ENVIRONMENT, load
+from emporium.cli.bootstrap import ENVIRONMENT, database_error, load
 from emporium.cli.commands import migrate, revision, seed
 from emporium.cli.plugins import plugins
 from emporium.cli.purge import purge
@@ -38,6 +39,14 @@ class EmporiumCommands(click.Group):
                 ctx.meta[ENVIRONMENT] = env
                 return name, command, args[1:]
         return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OperationalError as exc:
+            # Nothing was written: the command's transaction never began or
+            # was rolled back.
+            raise database_error(ctx.meta.get(ENVIRONMENT), exc) from None
 
 
 @click.group(

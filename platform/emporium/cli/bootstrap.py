@@ -52,7 +52,28 @@ def load(config_uri: str) -> Environment:
         config.commit()
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
-    return Environment(config_uri, config, _script_location(config_uri, here))
+    env = Environment(config_uri, config, _script_location(config_uri, here))
+    if ctx is not None:
+        ctx.meta[ENVIRONMENT] = env
+    return env
+
+
+def database_error(env: Environment | None, exc: Exception) -> click.ClickException:
+    """What a command says when the database it was given cannot be used."""
+    if env is None:
+        return click.ClickException(f"the database cannot be used: {exc}")
+    url = env.engine.url
+    where = url.render_as_string(hide_password=True)
+    hint = ""
+    if url.get_backend_name() == "sqlite" and url.database:
+        folder = os.path.dirname(os.path.abspath(url.database))
+        if not os.path.isdir(folder):
+            hint = f" (the folder {folder} does not exist)"
+    reason = getattr(exc, "orig", None) or exc
+    return click.ClickException(
+        f"the database {where} (sqlalchemy.url in {env.config_uri}) cannot be"
+        f" used: {reason}{hint}"
+    )
 
 
 def _script_location(config_uri: str, here: str) -> str:
