@@ -48,10 +48,11 @@ a11y: install ## WCAG 2.1 AA check of every page type in Chromium (THEME=name TH
 		$(BIN)/pytest tests/browser/test_accessibility.py $(PYTEST_ARGS)
 
 .PHONY: bench
-bench: install ## Run every benchmark in bench/ (each prints name: value lines)
-	@set -e; for script in bench/[!_]*.py; do \
-		echo "== $$script"; $(BIN)/python $$script; \
-	done
+bench: install ## Run every benchmark in bench/ (each prints name: value lines); every one runs, the failed are named at the end
+	@failed=""; for script in bench/[!_]*.py; do \
+		echo "== $$script"; $(BIN)/python $$script || failed="$$failed $$script"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "bench: failed:$$failed"; exit 1; fi
 
 .PHONY: capacity
 capacity: install ## The Christmas 2000 replay on this box: report in var/capacity/ (about 15 min)
