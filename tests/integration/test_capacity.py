@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 
 from bench.capacity import misses, shoppers
+from bench.capacity.engine import Sample
 from bench.capacity.run import NEVER
+from bench.capacity.steps import Step
 from tests.conftest import ROOT
 from tests.integration.test_cluster import new_cluster_workdir
 
@@ -56,6 +58,25 @@ def test_the_model_keeps_the_articles_mix():
     assert abs(buyers / 5000 - shoppers.BUYERS) < 0.02
     for group, share in shoppers.MIX.items():
         assert abs(kinds[group] / total - share) < 0.01, (group, kinds[group] / total)
+
+
+def test_a_login_is_judged_against_its_own_limit():
+    def step(login_ms: float, product_ms: float) -> Step:
+        samples = [
+            Sample(float(n), kind, True, False, status, ms)
+            for n in range(100)
+            for kind, status, ms in (
+                ("login", 303, login_ms),
+                ("product", 200, product_ms),
+            )
+        ]
+        return Step("x", 0.001, 1.0, samples=samples)
+
+    # The password check alone takes longer than 100 ms, by design.
+    assert not any("p99" in r for r in step(180, 20).why_not())
+    assert step(180, 20).good_page_views() == 200
+    assert "p99 ≥ its limit for login (500 ms)" in step(600, 20).why_not()
+    assert "p99 ≥ its limit for product (100 ms)" in step(180, 120).why_not()
 
 
 def test_product_popularity_follows_zipf():
