@@ -123,6 +123,17 @@ def seeded_catalog(emporium_config, emporium_database):
     return SeededCatalog.load(emporium_config.registry["db.engine"], emporium_database)
 
 
+@pytest.fixture(scope="session")
+def search_index(emporium_app):
+    """The search index, built from the seeded database as ``emporium
+    reindex`` builds it: a test of search asks for it."""
+    from emporium.search import indexing
+    from emporium.search.services import index_directory
+
+    registry = emporium_app.registry
+    indexing.rebuild(registry, index_directory(registry.settings))
+
+
 @pytest.fixture
 def recording_purger(emporium_config):
     """What the application purges during the test (``urls``, ``keys``,
