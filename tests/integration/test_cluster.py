@@ -23,29 +23,26 @@ from tests.conftest import ROOT
 from tests.services import IN_CI, ensure_debian_packages
 
 EDGE = "http://127.0.0.1:8080"
-PORTS = (8080, 6081, 8090, 6541, 6542, 6543, 7100, 7101, 7102, 5433, 6380)
 
 
-def ports_free() -> bool:
-    import socket
-
-    for port in PORTS:
-        with socket.socket() as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                return False
-    return True
+def taken_cluster_ports(offset: str) -> list[str]:
+    """The cluster's ports (deploy/cluster.py's, moved by ``offset``) that
+    something holds."""
+    return subprocess.run(
+        [sys.executable, "-c", "import cluster as c; "
+         "print(*(p for p in c.PORTS if not c.port_free(p)))"],
+        cwd=ROOT / "deploy", env=dict(os.environ, EMPORIUM_CLUSTER_PORT_OFFSET=offset),
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
 
 
-def new_cluster_workdir(prefix: str) -> Path:
-    """A folder for a cluster of the tests' own, once its ports are free and
-    its Debian packages are installed."""
-    if not ports_free():
+def new_cluster_workdir(prefix: str, offset: str = "0") -> Path:
+    """A folder for a cluster of the tests' own, once its ports (moved by
+    ``offset``) are free and its Debian packages are installed."""
+    if taken := taken_cluster_ports(offset):
         if IN_CI:
-            pytest.fail("the cluster's ports are taken")
-        pytest.skip("the cluster's ports are taken (a cluster is running?)")
+            pytest.fail(f"the cluster's ports are taken: {taken}")
+        pytest.skip(f"the cluster's ports are taken (a cluster is running?): {taken}")
     for package, binary in (
         ("varnish", "/usr/sbin/varnishd"),
         ("haproxy", "/usr/sbin/haproxy"),

@@ -14,8 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 
@@ -23,7 +21,7 @@ from bench.faults.checks import NEVER
 from bench.faults.drills import DRILLS, QUEUE_SETTING, QUEUE_VALUE
 from tests.conftest import ROOT
 from tests.integration.test_capacity import left_running
-from tests.services import IN_CI, ensure_debian_packages
+from tests.integration.test_cluster import new_cluster_workdir
 
 LAST_LINE = re.compile(
     r"faults: 9 drills, \d+ orders lost, \d+ orders doubled, \d+ carts lost, "
@@ -36,32 +34,9 @@ LAST_LINE = re.compile(
 OFFSET = "1000"
 
 
-def faults_workdir() -> Path:
-    taken = subprocess.run(
-        [sys.executable, "-c", "import cluster as c; "
-         "print(*(p for p in c.PORTS if not c.port_free(p)))"],
-        cwd=ROOT / "deploy", env=dict(os.environ, EMPORIUM_CLUSTER_PORT_OFFSET=OFFSET),
-        capture_output=True, text=True, check=True,
-    ).stdout.split()  # fmt: skip
-    if taken:
-        if IN_CI:
-            pytest.fail(f"the drills' cluster ports are taken: {taken}")
-        pytest.skip(f"the drills' cluster ports are taken: {taken}")
-    for package, binary in (
-        ("varnish", "/usr/sbin/varnishd"),
-        ("haproxy", "/usr/sbin/haproxy"),
-        ("redis-server", "/usr/bin/redis-server"),
-    ):
-        ensure_debian_packages([package], binary)
-    # Under /tmp itself: PostgreSQL's own user must reach its data folder.
-    workdir = Path(tempfile.mkdtemp(prefix="emporium-faults-"))
-    os.chmod(workdir, 0o755)
-    return workdir
-
-
 @pytest.fixture(scope="module")
 def run():
-    workdir = faults_workdir()
+    workdir = new_cluster_workdir("emporium-faults-", OFFSET)
     env = dict(
         os.environ,
         EMPORIUM_CLUSTER_PORT_OFFSET=OFFSET,
