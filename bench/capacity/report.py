@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.capacity import shoppers
 from bench.capacity.plots import bars
-from bench.capacity.steps import Knee, Step, knee, percentile
+from bench.capacity.steps import LOGIN_APART, Knee, Step, carried, knee, percentile
 
 
 def step_line(step: Step) -> str:
@@ -69,6 +69,7 @@ def write(
                  os.cpu_count() or 1)  # fmt: skip
     best = found.carried
     multiple = best.multiple if best else 0.0
+    apart = carried([s for s in steps if not s.name.startswith("cold")], LOGIN_APART)
     store_cores = found.store_cores
     per_core = multiple / store_cores if store_cores > 0 else 0.0
     md = [
@@ -167,6 +168,8 @@ def write(
         *(f"capacity_app_cpu_ms_per_{kind}_miss: {ms:.1f}"
           for kind, ms in (costs or {}).items()),
         f"capacity_knee: {_between(found)}",
+        "capacity_knee_login_at_500_ms: "
+        + (f"×{apart.multiple:g} carries" if apart else "no step carries"),
         f"capacity_saturation_estimate: {found.saturation:.2f}× "
         f"({found.saturation * shoppers.PAGE_VIEWS:.0f} page views/s)",
         f"capacity_per_store_core: {per_core:.2f}× "
@@ -223,7 +226,9 @@ def _knee(found: Knee) -> list[str]:
     lines = [
         f"The knee is the highest step with no failed request and p99 < 100 ms "
         f"for every kind of request, every lower step carrying too: "
-        f"{_between(found)}."
+        f"{_between(found)}. A login checks its password with Argon2id, at"
+        f" the cost in CPU given above: `capacity_knee_login_at_500_ms` says"
+        f" where the knee is with a login allowed 500 ms."
     ]
     if basis is not None:
         lines.append(

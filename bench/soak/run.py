@@ -56,17 +56,10 @@ def setting(name: str, default: str) -> str:
 OFFSET = int(setting("SOAK_PORT_OFFSET", "0"))
 
 
-# A worker's database pool: SQLAlchemy's pool_size and max_overflow.
-POOL_BOUND = 5 + 10
-
-
 def sample(cluster: store.Cluster, bounds: dict[str, float]) -> dict[str, float]:
     """Every figure now; the bound of each with one is put in ``bounds``."""
     pids = probes.workers(cluster.roots())
     values = probes.sample_workers(pids, PG_PORT + OFFSET)
-    for name in values:
-        if name.endswith("db connections"):
-            bounds[name] = POOL_BOUND
     for name, (held, bound) in probes.held_entries(
         cluster.workdir / "c" / "metrics", pids
     ).items():
@@ -139,7 +132,7 @@ def main() -> None:
     shutil.rmtree(workdir, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     settings, env, bounds = cache_bounds()
-    (workdir / "c").mkdir(parents=True)
+    (workdir / "c").mkdir(parents=True, exist_ok=True)
     (workdir / "c" / "local.ini").write_text(
         "[app:main]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items())
     )

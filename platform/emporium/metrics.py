@@ -12,7 +12,8 @@ them. With ``emporium.metrics.dir`` set (one folder per app server), every
 worker writes its counters there every few seconds and when it exits, and
 ``/metrics`` answers with the sum over the server's workers, the live and
 the retired (a worker recycled after ``max_requests`` keeps counting in the
-total). Without it, each process reports its own counters.
+total; what it held, its gauges, goes with it). Without it, each process
+reports its own counters.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ class MetricsStore:
 
     A process writes ``<pid>-<token>.json`` (the token is drawn when it
     starts, so a later process given the same pid never writes over it).
-    The files of processes that have exited are folded into ``retired.json``,
+    The counters of processes that have exited are folded into ``retired.json``,
     which names the files it has taken in: a fold cut short is finished by
     the next one without counting a file twice.
     """

@@ -23,7 +23,7 @@ from emporium.sections import get_sections
 from emporium_catalog.models import Category, Product
 
 PER_FILE = 50_000
-# A product id no catalog has, to find where the id goes in the route's URL.
+# Where the id goes in the product route's URL: the one place this string is.
 _MARK = "918273645546372819"
 MAX_AGE = 3600
 NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -82,8 +82,7 @@ def sitemap_index(request) -> Response:
 
 def pages_sitemap(request) -> Response:
     sections = get_sections(request.registry)
-    base = request.application_url
-    entries = [(base + section.prefix, None) for section in sections]
+    entries = [(request.route_url(section.route_name), None) for section in sections]
     # A disabled section's categories and products are not listed.
     slugs = request.dbsession.scalars(
         select(Category.slug)

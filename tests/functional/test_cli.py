@@ -136,7 +136,7 @@ def test_a_database_in_a_folder_that_does_not_exist_is_named(tmp_path):
         assert result.exit_code == 1, result.output
         assert (
             f"Error: the database sqlite:///{tmp_path}/var/cli.sqlite"
-            f" (sqlalchemy.url in {path}) cannot be used: unable to open database"
+            f" (sqlalchemy.url in {path}) failed: unable to open database"
             f" file (the folder {tmp_path / 'var'} does not exist)"
         ) in result.output
     assert not (tmp_path / "var").exists()

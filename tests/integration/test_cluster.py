@@ -62,7 +62,8 @@ def cluster(tmp_path_factory):
         process = subprocess.Popen(
         [sys.executable, str(ROOT / "deploy" / "cluster.py"), "--products", "300",
          "--workers", "1"],
-            env=dict(os.environ, EMPORIUM_CLUSTER_DIR=str(workdir / "c")),
+            env=dict(os.environ, EMPORIUM_CLUSTER_DIR=str(workdir / "c"),
+                     EMPORIUM_CLUSTER_PORT_OFFSET="0"),
             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
         )  # fmt: skip
     deadline = time.monotonic() + 300

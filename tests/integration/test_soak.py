@@ -61,6 +61,7 @@ def test_a_short_soak_reports_every_figure(workdir):
         SOAK_PRODUCTS="200",
         SOAK_WORKERS="1",
         SOAK_ACCOUNTS="5",
+        SOAK_PORT_OFFSET="0",  # the ports new_cluster_workdir found free
     )
     with (workdir / "run.out").open("wb") as log:
         run = subprocess.run(

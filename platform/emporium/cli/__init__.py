@@ -35,8 +35,6 @@ class EmporiumCommands(click.Group):
                         f"No such command {name!r}: neither the core nor a "
                         f"plugin {config_uri} enables (emporium.plugins) has it."
                     )
-                # The command's own load(ini) finds this one.
-                ctx.meta[ENVIRONMENT] = env
                 return name, command, args[1:]
         return super().resolve_command(ctx, args)
 
@@ -44,8 +42,8 @@ class EmporiumCommands(click.Group):
         try:
             return super().invoke(ctx)
         except OperationalError as exc:
-            # Nothing was written: the command's transaction never began or
-            # was rolled back.
+            # The transaction it broke was rolled back; what the command
+            # committed before (a migration, a batch of products) stays.
             raise database_error(ctx.meta.get(ENVIRONMENT), exc) from None
 
 

@@ -59,9 +59,10 @@ def load(config_uri: str) -> Environment:
 
 
 def database_error(env: Environment | None, exc: Exception) -> click.ClickException:
-    """What a command says when the database it was given cannot be used."""
+    """What a command says when the database it was given fails."""
+    reason = getattr(exc, "orig", None) or exc
     if env is None:
-        return click.ClickException(f"the database cannot be used: {exc}")
+        return click.ClickException(f"the database failed: {reason}")
     url = env.engine.url
     where = url.render_as_string(hide_password=True)
     hint = ""
@@ -69,10 +70,9 @@ def database_error(env: Environment | None, exc: Exception) -> click.ClickExcept
         folder = os.path.dirname(os.path.abspath(url.database))
         if not os.path.isdir(folder):
             hint = f" (the folder {folder} does not exist)"
-    reason = getattr(exc, "orig", None) or exc
     return click.ClickException(
-        f"the database {where} (sqlalchemy.url in {env.config_uri}) cannot be"
-        f" used: {reason}{hint}"
+        f"the database {where} (sqlalchemy.url in {env.config_uri}) failed:"
+        f" {reason}{hint}"
     )
 
 

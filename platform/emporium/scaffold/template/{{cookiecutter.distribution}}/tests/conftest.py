@@ -8,4 +8,3 @@ import pytest
 @pytest.fixture(scope="session")
 def emporium_plugins() -> str:
     return "catalog cart admin {{ cookiecutter.section }}"
-
