@@ -12,9 +12,13 @@ requests."""
 
 from __future__ import annotations
 
+import json
 import statistics
+import sys
 from pathlib import Path
 
+# The samples of a run, beside its report: judged again by ``main``.
+SERIES = "series.json"
 LIMIT = 0.05  # the most a figure may grow over the last half, or pass its bound
 # Growth smaller than this is the noise of a figure's kind, whatever its share.
 NOISE = {"open files": 4.0, "db connections": 2.0}
@@ -117,4 +121,30 @@ def write(
     lines += ["", verdict]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "report.md").write_text("\n".join(lines) + "\n")
+    (folder / SERIES).write_text(
+        json.dumps({"facts": facts, "bounds": bounds, "series": series})
+    )
     return lines, grown
+
+
+def main(argv: list[str]) -> int:
+    """``python -m bench.soak.report DIR``: judge a run's samples again
+    (``DIR/series.json``) with this module's rules, into ``DIR/report.md``."""
+    if len(argv) != 1:
+        print("usage: python -m bench.soak.report DIR", file=sys.stderr)
+        return 2
+    folder = Path(argv[0])
+    try:
+        run = json.loads((folder / SERIES).read_text())
+        series = {k: [(t, v) for t, v in pts] for k, pts in run["series"].items()}
+        facts, bounds = list(run["facts"]), dict(run["bounds"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"soak: cannot read {folder / SERIES}: {exc}", file=sys.stderr)
+        return 2
+    lines, grown = write(folder, series, facts, bounds)
+    print(lines[-1])
+    return 1 if grown else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -5,7 +5,9 @@ Every ``SOAK_INTERVAL`` seconds: resident memory, open files and database
 connections of every app worker, the entries its memory tier and
 rendered-page memo hold, the bytes of the host's object-cache store,
 Redis's memory. The report (``var/soak/report.md``) gives each as a series
-with its slope over the last half of the run; the run fails (exit status 1)
+with its slope over the last half of the run (the samples themselves in
+``series.json``: ``python -m bench.soak.report var/soak`` judges them
+again); the run fails (exit status 1)
 when a figure grows without bound: one with a bound past it, one without
 by more than 5% over the last half. Workers are not recycled during a soak
 (gunicorn's ``max_requests`` would hide a leak).

@@ -91,3 +91,11 @@ def test_a_short_soak_reports_every_figure(workdir):
     assert re.search(r"^\| redis memory MiB \| .* \| 32 \|", report, re.M)
     requests = re.search(r"Requests: ([\d,]+)", report)
     assert requests and int(requests.group(1).replace(",", "")) > 0
+    # The samples are kept: the run is judged again from them, to the letter.
+    (workdir / "report.md").unlink()
+    again = subprocess.run(
+        [sys.executable, "-m", "bench.soak.report", str(workdir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert again.returncode == run.returncode, again.stderr
+    assert (workdir / "report.md").read_text() == report
