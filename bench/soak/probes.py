@@ -61,12 +61,15 @@ def _database_inodes(port: int) -> set[str]:
 
 
 def workers(roots: dict[int, str]) -> dict[str, int]:
-    """``appN/pid`` of every worker of every app server -> its pid."""
+    """``appN/pid`` of every worker of every app server, and ``searchN/pid``
+    of every search server (a process of its own) -> its pid."""
     found = {}
     for root, name in sorted(roots.items(), key=lambda item: item[1]):
         if name.startswith("app"):
             for pid in children(root):
                 found[f"{name}/{pid}"] = pid
+        elif name.startswith("search"):
+            found[f"{name}/{root}"] = root
     return found
 
 
@@ -133,4 +136,27 @@ def held_entries(metrics: Path, pids: dict[str, int]) -> dict[str, tuple[float, 
                 store = labels["store"]
                 if store in limits:
                     found[f"{label} {store} entries"] = (value, limits[store])
+    return found
+
+
+def search_counts(log: str) -> dict[str, tuple[float, float]]:
+    """``"searchN/pid counts entries"`` -> (searches whose counts it keeps,
+    its bound) of each search server the cluster's ``log`` names, from its
+    /health."""
+    import json
+    import re
+    import urllib.request
+
+    found: dict[str, tuple[float, float]] = {}
+    for name, port, pid in re.findall(
+        r"cluster: (search\d+) on 127\.0\.0\.1:(\d+) \(pid (\d+)\)", log
+    ):
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/health", timeout=2
+            ) as response:
+                held = json.loads(response.read())["counts_cache"]
+        except (OSError, ValueError, KeyError):
+            continue  # down or busy for a moment: the next sample reads it
+        found[f"{name}/{pid} counts entries"] = (held["entries"], held["limit"])
     return found

@@ -2,8 +2,9 @@
 model for a long while, sampling what a leak would grow.
 
 Every ``SOAK_INTERVAL`` seconds: resident memory, open files and database
-connections of every app worker, the entries its memory tier and
-rendered-page memo hold, the bytes of the host's object-cache store,
+connections of every app worker and search server, the entries a worker's
+memory tier and rendered-page memo hold and the searches whose counts a
+search server keeps, the bytes of the host's object-cache store,
 Redis's memory. The report (``var/soak/report.md``) gives each as a series
 with its slope over the last half of the run (the samples themselves in
 ``series.json``: ``python -m bench.soak.report var/soak`` judges them
@@ -27,6 +28,7 @@ Settings (environment):
   SOAK_ACCOUNTS   customer accounts to log in as        (200)
   SOAK_MEMORY_ITEMS  each worker's memory tier          (5000 entries)
   SOAK_PAGE_ITEMS    each worker's rendered-page memo   (500 pages)
+  SOAK_SEARCH_COUNTS each search server's counts kept   (256 searches)
   SOAK_STORE_MB      the host's object-cache store      (32)
   SOAK_REDIS_MB      Redis's memory                     (32)
   SOAK_DIR        where the report goes                 (var/soak)
@@ -62,9 +64,9 @@ def sample(cluster: store.Cluster, bounds: dict[str, float]) -> dict[str, float]
     """Every figure now; the bound of each with one is put in ``bounds``."""
     pids = probes.workers(cluster.roots())
     values = probes.sample_workers(pids, PG_PORT + OFFSET)
-    for name, (held, bound) in probes.held_entries(
-        cluster.workdir / "c" / "metrics", pids
-    ).items():
+    held_now = probes.held_entries(cluster.workdir / "c" / "metrics", pids)
+    held_now |= probes.search_counts(cluster.log.read_text(errors="replace"))
+    for name, (held, bound) in held_now.items():
         values[name] = held
         bounds[name] = bound
     cache = cluster.workdir / "c" / "cache" / "objects"
@@ -81,6 +83,7 @@ def cache_bounds() -> tuple[dict[str, str], dict[str, str], dict[str, float]]:
     settings = {
         "cache.memory.arguments.max_items": setting("SOAK_MEMORY_ITEMS", "5000"),
         "cache.render.max_items": setting("SOAK_PAGE_ITEMS", "500"),
+        "emporium.search.counts_cache": setting("SOAK_SEARCH_COUNTS", "256"),
         "cache.local.arguments.map_size": str(store_mb * 2**20),
     }
     env = {"EMPORIUM_REDIS_MAXMEMORY": f"{redis_mb}mb"}

@@ -128,6 +128,21 @@ def test_the_daemon_speaks_json_only(cluster):
     connection.close()
 
 
+def test_the_daemons_health_says_what_it_keeps_against_its_bound(cluster, search):
+    _, ports = cluster
+    for replica in range(2):  # spread over both: each has counted one
+        ids(search, words=f"castle dragon{replica}")
+    held = []
+    for port in ports:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/health")
+        body = json.loads(connection.getresponse().read())
+        connection.close()
+        assert body["counts_cache"]["limit"] == 4096
+        held.append(body["counts_cache"]["entries"])
+    assert sum(held) >= 1
+
+
 def test_a_save_reaches_every_replica(cluster, search):
     registry, _ = cluster
     with registry["dbsession_factory"]() as dbsession:

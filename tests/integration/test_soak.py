@@ -86,9 +86,13 @@ def test_a_short_soak_reports_every_figure(workdir):
             assert re.search(rf"^- {app}/\d+ {figure}: ", report, re.M), figure
     for figure in ("object-cache store MiB", "redis memory MiB"):
         assert re.search(rf"^- {figure}: (\S+ ){{3,}}", report, re.M), figure
+    for search in ("search1", "search2"):
+        for figure in ("rss MiB", "open files", "counts entries"):
+            assert re.search(rf"^- {search}/\d+ {figure}: ", report, re.M), figure
     # The soak's caches are bounded as it says, and the report judges by it.
     assert re.search(r"^\| app1/\d+ memory entries \| .* \| 5,000 \|", report, re.M)
     assert re.search(r"^\| redis memory MiB \| .* \| 32 \|", report, re.M)
+    assert re.search(r"^\| search1/\d+ counts entries \| .* \| 256 \|", report, re.M)
     requests = re.search(r"Requests: ([\d,]+)", report)
     assert requests and int(requests.group(1).replace(",", "")) > 0
     # The samples are kept: the run is judged again from them, to the letter.

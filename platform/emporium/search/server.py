@@ -22,6 +22,7 @@ from emporium.search import indexing
 from emporium.search.conditions import MAX_QUERY_LENGTH, SearchConditions
 from emporium.search.engine import SearchIndex
 from emporium.search.errors import SearchUnavailable
+from emporium.settings import setting_value
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,10 @@ class SearchApplication:
 
     def __init__(self, registry, directory: str) -> None:
         self.registry = registry
-        self.index = SearchIndex(directory)
+        self.index = SearchIndex(
+            directory,
+            setting_value(registry.settings, "emporium.search.counts_cache"),
+        )
 
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD", "GET")
@@ -74,7 +78,13 @@ class SearchApplication:
         folder = self.index.directory.live()
         if folder is None or not self.index.available:
             return 503, _problem(503, "no index built")
-        return 200, {"ok": True, "index": folder}
+        counts = self.index.counts
+        return 200, {
+            "ok": True,
+            "index": folder,
+            # What the process keeps, against its bound (a soak reads it).
+            "counts_cache": {"entries": len(counts), "limit": counts.size},
+        }
 
     def suggest(self, environ) -> dict:
         query = parse_qs(environ.get("QUERY_STRING", ""))

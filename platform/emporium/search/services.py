@@ -70,7 +70,10 @@ class LocalSearch:
     def __init__(self, registry, directory: str) -> None:
         self.registry = registry
         self.directory = directory
-        self.index = SearchIndex(directory)
+        self.index = SearchIndex(
+            directory,
+            setting_value(registry.settings, "emporium.search.counts_cache"),
+        )
 
     def search(self, conditions: SearchConditions) -> SearchResult:
         return self.index.search(conditions)

@@ -114,6 +114,13 @@ CORE = declare(
         "seconds the app waits for a search server before asking the next",
     ),
     Setting(
+        "emporium.search.counts_cache",
+        COUNT,
+        "4096",
+        "searches whose totals and facet counts a search process keeps, reused"
+        " when only the sort or the page changes (0: none)",
+    ),
+    Setting(
         "emporium.search.port",
         Integer(1),
         "7001",

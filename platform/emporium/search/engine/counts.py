@@ -37,6 +37,9 @@ class CountsCache:
         self._items: OrderedDict[tuple, tuple[float, tuple]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        return len(self._items)
+
     def get(self, key: tuple) -> tuple | None:
         if not self.size:
             return None

@@ -38,6 +38,11 @@ class SearchIndex:
         self._live: tuple[str, tantivy.Index, list[str], set[str]] | None = None
         self._counts = CountsCache(counts_cache)
 
+    @property
+    def counts(self) -> CountsCache:
+        """The recent searches' totals and facet counts this process keeps."""
+        return self._counts
+
     def _open(self) -> tuple[str, tantivy.Index, list[str], set[str]]:
         folder = self.directory.live()
         live = self._live
