@@ -10,6 +10,7 @@ import tantivy
 
 from emporium.search.engine.documents import FACET_PREFIX, to_document
 from emporium.search.engine.generations import read_meta, write_meta
+from emporium.search.engine.memory import release_freed_memory
 
 WRITER_LOCK_WAIT = 10.0
 # A facet with more distinct values than this (an author) is counted only
@@ -92,4 +93,7 @@ def apply_to_index(
     except BaseException:
         writer.rollback()
         raise
+    finally:
+        del writer
+        release_freed_memory()
     index.reload()
