@@ -3,7 +3,10 @@ app worker, the cache store's file, Redis's own figures."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import urllib.request
 from pathlib import Path
 
 
@@ -116,8 +119,6 @@ def held_entries(metrics: Path, pids: dict[str, int]) -> dict[str, tuple[float, 
     """``"appN/pid memory entries"`` -> (entries held, their bound) of each
     worker's memory tier and rendered-page memo, from the counters each
     worker publishes under ``metrics/<port>/<pid>-*.json``."""
-    import json
-
     found: dict[str, tuple[float, float]] = {}
     for label, pid in pids.items():
         for path in metrics.glob(f"*/{pid}-*.json"):
@@ -143,10 +144,6 @@ def search_counts(log: str) -> dict[str, tuple[float, float]]:
     """``"searchN/pid counts entries"`` -> (searches whose counts it keeps,
     its bound) of each search server the cluster's ``log`` names, from its
     /health."""
-    import json
-    import re
-    import urllib.request
-
     found: dict[str, tuple[float, float]] = {}
     for name, port, pid in re.findall(
         r"cluster: (search\d+) on 127\.0\.0\.1:(\d+) \(pid (\d+)\)", log

@@ -12,26 +12,28 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 
-_trim = None
-_looked = False
+
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None under another C library."""
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+    if trim is not None:
+        trim.argtypes = (ctypes.c_size_t,)
+        trim.restype = ctypes.c_int
+    return trim
 
 
 def release_freed_memory() -> bool:
     """Return the C library's free pages to the system; False where there
     is no ``malloc_trim`` (a C library other than glibc)."""
-    global _trim, _looked
-    if not _looked:
-        _looked = True
-        name = ctypes.util.find_library("c")
-        try:
-            _trim = ctypes.CDLL(name).malloc_trim if name else None
-        except (OSError, AttributeError):
-            _trim = None
-        if _trim is not None:
-            _trim.argtypes = (ctypes.c_size_t,)
-            _trim.restype = ctypes.c_int
-    if _trim is None:
+    trim = _malloc_trim()
+    if trim is None:
         return False
-    _trim(0)
+    trim(0)
     return True
